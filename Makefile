@@ -1,0 +1,73 @@
+# shrike build. `make` leaves the binary at build/shrike; `make test` builds a
+# normal and an ASan+UBSan tree and runs the whole suite on both.
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+CFLAGS  ?=
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+           -Wno-unused-parameter -Wvla -Wpointer-arith
+CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/gen
+LDFLAGS += $(SAN)
+LIBS    := -lpcre2-8 -lz -lm -lpthread
+
+LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+GEN_SRC := $(BUILD)/gen/fieldmap_data.c
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/fieldmap_data.o
+CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+.PHONY: all test unit clean fuzz bench deps demo
+all: $(BUILD)/shrike
+
+# Debian packages the build and the tests need (a no-op when installed)
+deps:
+	@bash scripts/install-deps.sh
+
+# shrike's main job on the bundled sample data with the bundled rule pack
+demo: deps
+	@$(MAKE) -s all
+	$(BUILD)/shrike scan -f table samples/
+
+$(BUILD)/shrike: $(CLI_OBJ) $(BUILD)/libshrike.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshrike.a $(LIBS)
+
+$(BUILD)/libshrike.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+# the field-mapping table is data: compiled into the binary as a string
+$(BUILD)/gen/fieldmap_data.c: data/fieldmap.tsv
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from data/fieldmap.tsv */'; \
+	   echo 'const char sh_fieldmap_builtin[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } > $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshrike.a tests/unit/test.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libshrike.a $(LIBS) $(shell pkg-config --libs jansson 2>/dev/null)
+
+unit: $(TEST_BIN)
+
+test: deps
+	./tests/run.sh
+
+fuzz:
+	./tests/fuzz/build.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(DEPS)

@@ -1,0 +1,51 @@
+/* cli.h: what the subcommands share: the run context (counters, timing,
+ * error reporting to standard error), rule loading, and the summary line. */
+#ifndef SHRIKE_CLI_H
+#define SHRIKE_CLI_H
+
+#include <stdio.h>
+
+#include "input/input.h"
+#include "shrike/shrike.h"
+
+/* exit codes */
+enum {
+    EXIT_OK = 0,
+    EXIT_FINDINGS = 1,    /* rules check: some rules rejected; test: an expectation failed */
+    EXIT_USAGE = 2,       /* bad command line */
+    EXIT_RULES = 3,       /* no usable rule or query */
+    EXIT_INPUT = 4        /* an input could not be read at all */
+};
+
+typedef struct cli_run {
+    const char *cmd;          /* subcommand name for messages */
+    sh_input_stats st;
+    uint64_t alerts;
+    uint64_t errors_printed;
+    double t0;
+    bool quiet;
+} cli_run;
+
+double cli_now(void);
+void cli_run_init(cli_run *r, const char *cmd);
+/* print "shrike: FILE:LINE:COL: reason" (capped; the summary counts all) */
+void cli_error(void *run, const sh_diag *d);
+void cli_summary(cli_run *r, const char *what);
+void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* rules: -r paths, or the bundled pack when none */
+const char *cli_default_rules(void);
+typedef struct cli_rules_report {
+    size_t loaded, rejected;
+    bool print_rejects;       /* print "PATH[:LINE]: reason" lines on stdout */
+    bool print_warnings;
+    FILE *out;
+} cli_rules_report;
+shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep);
+
+int cmd_scan(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+#endif

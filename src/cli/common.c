@@ -1,0 +1,138 @@
+/* common.c: run context, error reporting, summary and rule loading shared by
+ * the subcommands. */
+#include "cli/cli.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PRINTED_ERRORS 1000
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_run_init(cli_run *r, const char *cmd) {
+    memset(r, 0, sizeof *r);
+    r->cmd = cmd;
+    r->t0 = cli_now();
+}
+
+void cli_error(void *ctx, const sh_diag *d) {
+    cli_run *r = ctx;
+    if (r->errors_printed++ == MAX_PRINTED_ERRORS) {
+        fprintf(stderr, "shrike: further errors are not printed (counted in the summary)\n");
+        return;
+    }
+    if (r->errors_printed > MAX_PRINTED_ERRORS) return;
+    char msg[1024];
+    sh_diag_format(d, msg, sizeof msg);
+    fprintf(stderr, "shrike: %s\n", msg);
+}
+
+void cli_summary(cli_run *r, const char *what) {
+    if (r->quiet) return;
+    double el = cli_now() - r->t0;
+    double eps = el > 0 ? (double)r->st.events / el : 0;
+    fprintf(stderr,
+            "shrike %s: %llu input%s (%llu unreadable), %llu events read, %llu rejected, %llu %s, "
+            "%.3f s, %.0f events/s, %.1f MB/s\n",
+            r->cmd, (unsigned long long)r->st.inputs, r->st.inputs == 1 ? "" : "s",
+            (unsigned long long)r->st.inputs_failed, (unsigned long long)r->st.events,
+            (unsigned long long)r->st.rejected, (unsigned long long)r->alerts, what, el, eps,
+            el > 0 ? (double)r->st.bytes / el / 1e6 : 0.0);
+}
+
+void cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "shrike %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'shrike %s --help'.\n", cmd);
+    va_end(ap);
+}
+
+static bool is_dir(const char *p) {
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The bundled pack: $SHRIKE_RULES, else rules/ beside the binary's build
+ * folder (BIN/../rules), else the installed share folder, else ./rules. */
+const char *cli_default_rules(void) {
+    static char path[PATH_MAX + 64];
+    const char *env = getenv("SHRIKE_RULES");
+    if (env && *env) return env;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            snprintf(path, sizeof path, "%s/../rules", exe);
+            if (is_dir(path)) return path;
+            snprintf(path, sizeof path, "%s/../share/shrike/rules", exe);
+            if (is_dir(path)) return path;
+        }
+    }
+    return "rules";
+}
+
+typedef struct rej_ctx {
+    cli_rules_report *rep;
+} rej_ctx;
+
+static void print_reject(cli_rules_report *rep, const sh_diag *d) {
+    rep->rejected++;
+    if (!rep->print_rejects) {
+        char msg[1024];
+        sh_diag_format(d, msg, sizeof msg);
+        fprintf(stderr, "shrike: rule rejected: %s\n", msg);
+        return;
+    }
+    /* PATH[:LINE]: reason */
+    if (d->line > 0) fprintf(rep->out, "%s:%ld: %s\n", d->file, d->line, d->msg);
+    else fprintf(rep->out, "%s: %s\n", d->file, d->msg);
+}
+
+static void on_reject(void *ctx, const sh_diag *d) {
+    rej_ctx *c = ctx;
+    print_reject(c->rep, d);
+}
+
+shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep) {
+    shrike *s = shrike_new();
+    const char *def = cli_default_rules();
+    if (!rep->out) rep->out = stdout;
+    if (npaths == 0) {
+        paths = &def;
+        npaths = 1;
+    }
+    rej_ctx ctx = {.rep = rep};
+    for (size_t p = 0; p < npaths; p++) {
+        sh_ruleset rs = {0};
+        sh_rules_load(paths[p], &rs, on_reject, &ctx);
+        for (size_t i = 0; i < rs.n; i++) {
+            sh_diag d;
+            sh_rule *r = rs.rules[i];
+            if (shrike_add_rule(s, r, &d)) {
+                rep->loaded++;
+                rs.rules[i] = NULL;
+                const char *const *w = shrike_rule_warnings(s, shrike_rule_count(s) - 1);
+                for (; rep->print_warnings && w && *w; w++)
+                    fprintf(rep->out, "%s:%ld: warning: %s\n", r->path, r->line, *w);
+            } else {
+                print_reject(rep, &d);
+            }
+        }
+        sh_ruleset_free(&rs);
+    }
+    return s;
+}

@@ -1,0 +1,119 @@
+/* query.c: `shrike query` runs one ad-hoc query and prints the matching
+ * events as JSONL, each sequence's or sample's events in order and tagged
+ * with "_sequence": N. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "input/json.h"
+
+static const char query_help[] =
+    "usage: shrike query [-l eql] QUERY INPUT...\n"
+    "\n"
+    "Run one query and print the matching events, one JSON object a line: for JSON\n"
+    "input the event's own document, otherwise the event as `shrike dump` prints it.\n"
+    "For sequence and sample queries every line also carries \"_sequence\": N (1-based),\n"
+    "the events of one sequence consecutive and in order.\n"
+    "\n"
+    "  -l, --language L    eql (default); sigma and spl come later\n"
+    "  -q, --quiet         no summary on standard error\n"
+    "  -h, --help          this help\n"
+    "\n"
+    "Exit status: 0 done, 2 usage error, 3 the query does not compile, 4 an input\n"
+    "could not be read at all.\n";
+
+typedef struct query_ctx {
+    cli_run run;              /* first: cli_error takes the context as a cli_run */
+    sh_eql *q;
+    bool tagged;
+    uint64_t seq;
+    sh_buf buf;
+    bool done;
+} query_ctx;
+
+static void put_event(query_ctx *c, sh_event *e, uint64_t seq) {
+    size_t start = c->buf.len;
+    sh_event_to_json(e, &c->buf, true);
+    if (seq && c->buf.len > start + 1 && c->buf.data[c->buf.len - 1] == '}') {
+        c->buf.len--;
+        bool empty = c->buf.data[c->buf.len - 1] == '{';
+        sh_buf_printf(&c->buf, "%s\"_sequence\":%llu}", empty ? "" : ",", (unsigned long long)seq);
+    }
+    sh_buf_putc(&c->buf, '\n');
+}
+
+static void on_match(void *ctx, const sh_match *m) {
+    query_ctx *c = ctx;
+    c->run.alerts++;
+    uint64_t seq = c->tagged ? ++c->seq : 0;
+    for (uint32_t i = 0; i < m->nevents; i++)
+        if (m->events[i]) put_event(c, m->events[i], seq);
+    if (c->buf.len > 1 << 16) {
+        fwrite(c->buf.data, 1, c->buf.len, stdout);
+        sh_buf_clear(&c->buf);
+    }
+}
+
+static bool on_event(void *ctx, sh_event *e) {
+    query_ctx *c = ctx;
+    if (!sh_eql_feed(c->q, e, on_match, c)) {
+        c->done = true;
+        return false;
+    }
+    return true;
+}
+
+int cmd_query(int argc, char **argv) {
+    static const struct option opts[] = {{"language", required_argument, 0, 'l'},
+                                         {"quiet", no_argument, 0, 'q'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *lang = "eql";
+    bool quiet = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+l:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'l': lang = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(query_help, stdout); return EXIT_OK;
+        default: cli_usage_error("query", "unknown option"); return EXIT_USAGE;
+        }
+    }
+    if (strcmp(lang, "eql") != 0) {
+        cli_usage_error("query", "language '%s' is not supported yet (eql)", lang);
+        return EXIT_USAGE;
+    }
+    if (argc - optind < 2) {
+        cli_usage_error("query", "need a QUERY and at least one INPUT");
+        return EXIT_USAGE;
+    }
+    const char *text = argv[optind];
+    sh_diag d;
+    sh_diag_clear(&d);
+    query_ctx c = {0};
+    cli_run_init(&c.run, "query");
+    c.run.quiet = quiet;
+    c.q = sh_eql_compile(text, strlen(text), &d);
+    if (!c.q) {
+        snprintf(d.file, sizeof d.file, "query");
+        char msg[1024];
+        sh_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "shrike query: %s\n", msg);
+        return EXIT_RULES;
+    }
+    for (const char *const *w = sh_eql_warnings(c.q); w && *w; w++)
+        fprintf(stderr, "shrike query: warning: %s\n", *w);
+    c.tagged = sh_eql_get_kind(c.q) != SH_EQL_EVENT;
+    sh_input_opts io = {.keep_raw = true};
+    sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c};
+    for (int i = optind + 1; i < argc && !c.done; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
+    sh_eql_finish(c.q, on_match, &c);
+    fwrite(c.buf.data ? c.buf.data : "", 1, c.buf.len, stdout);
+    fflush(stdout);
+    sh_buf_free(&c.buf);
+    sh_eql_free(c.q);
+    cli_summary(&c.run, c.tagged ? "sequences" : "matches");
+    return c.run.st.inputs_failed ? EXIT_INPUT : EXIT_OK;
+}

@@ -1,0 +1,211 @@
+/* event.c: the event model. Fields live in a per-event arena and are found
+ * through a small open-addressing hash table keyed by the dotted name. */
+#include "event/event.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/json.h"
+
+sh_event *sh_event_new(void) {
+    sh_event *e = calloc(1, sizeof *e);
+    if (!e) abort();
+    sh_arena_init(&e->arena);
+    e->refs = 1;
+    e->ts = SH_TS_NONE;
+    return e;
+}
+
+void sh_event_ref(sh_event *e) { e->refs++; }
+
+void sh_event_unref(sh_event *e) {
+    if (!e || --e->refs > 0) return;
+    sh_arena_free(&e->arena);
+    free(e->fields);
+    free(e->index);
+    free(e);
+}
+
+/* ---------------------------------------------------------------- index */
+
+static void index_rebuild(sh_event *e, uint32_t cap) {
+    free(e->index);
+    e->index = calloc(cap, sizeof *e->index);
+    if (!e->index) abort();
+    e->icap = cap;
+    for (uint32_t i = 0; i < e->nfields; i++) {
+        uint32_t h = e->fields[i]->hash & (cap - 1);
+        while (e->index[h]) h = (h + 1) & (cap - 1);
+        e->index[h] = i + 1;
+    }
+}
+
+sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    if (!e->icap) return NULL;
+    uint32_t mask = e->icap - 1, h = hash & mask;
+    for (;;) {
+        uint32_t ix = e->index[h];
+        if (!ix) return NULL;
+        sh_field *f = e->fields[ix - 1];
+        if (f->hash == hash && f->nlen == nlen && memcmp(f->name, name, nlen) == 0) return f;
+        h = (h + 1) & mask;
+    }
+}
+
+sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created) {
+    uint32_t hash = sh_hash(name, nlen);
+    sh_field *f = sh_event_find(e, name, nlen, hash);
+    if (created) *created = f == NULL;
+    if (f) return f;
+    if (e->nfields == e->fcap) {
+        uint32_t cap = e->fcap ? e->fcap * 2 : 32;
+        sh_field **nf = realloc(e->fields, cap * sizeof *nf);
+        if (!nf) abort();
+        e->fields = nf;
+        e->fcap = cap;
+    }
+    f = sh_arena_zalloc(&e->arena, sizeof *f);
+    e->fields[e->nfields++] = f;
+    f->name = sh_arena_strndup(&e->arena, name, nlen);
+    f->nlen = (uint32_t)nlen;
+    f->hash = hash;
+    f->vals = &f->inl;
+    if (e->nfields * 2 > e->icap) {
+        index_rebuild(e, e->icap ? e->icap * 2 : 64);
+    } else {
+        uint32_t h = hash & (e->icap - 1);
+        while (e->index[h]) h = (h + 1) & (e->icap - 1);
+        e->index[h] = e->nfields;
+    }
+    return f;
+}
+
+void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
+    if (f->nvals == 0) {
+        f->inl = *v;
+        f->vals = &f->inl;
+        f->nvals = 1;
+        return;
+    }
+    if (f->vals == &f->inl) {
+        uint32_t cap = 4;
+        sh_value *nv = sh_arena_alloc(&e->arena, cap * sizeof *nv);
+        nv[0] = f->inl;
+        f->vals = nv;
+        f->vcap = cap;
+    } else if (f->nvals == f->vcap) {
+        uint32_t cap = f->vcap * 2;
+        sh_value *nv = sh_arena_alloc(&e->arena, cap * sizeof *nv);
+        memcpy(nv, f->vals, f->nvals * sizeof *nv);
+        f->vals = nv;
+        f->vcap = cap;
+    }
+    f->vals[f->nvals++] = *v;
+}
+
+static sh_field *field_named(sh_event *e, const char *name) {
+    return sh_event_field_get_or_add(e, name, strlen(name), NULL);
+}
+
+void sh_event_add_str(sh_event *e, const char *name, const char *s, size_t n) {
+    sh_field *f = field_named(e, name);
+    sh_value v = sh_value_str(sh_arena_strndup(&e->arena, s, n), n);
+    sh_event_add_value(e, f, &v);
+}
+
+void sh_event_add_int(sh_event *e, const char *name, int64_t i) {
+    sh_field *f = field_named(e, name);
+    sh_value v = sh_value_int(&e->arena, i);
+    sh_event_add_value(e, f, &v);
+}
+
+void sh_event_add_float(sh_event *e, const char *name, double d) {
+    sh_field *f = field_named(e, name);
+    char tmp[40];
+    int n = snprintf(tmp, sizeof tmp, "%.17g", d);
+    sh_value v = {.type = SH_FLOAT, .f = d, .s = sh_arena_strndup(&e->arena, tmp, (size_t)n), .len = (uint32_t)n};
+    sh_event_add_value(e, f, &v);
+}
+
+void sh_event_add_bool(sh_event *e, const char *name, bool b) {
+    sh_field *f = field_named(e, name);
+    sh_value v = {.type = SH_BOOL, .b = b, .i = b, .s = b ? "true" : "false", .len = b ? 4 : 5};
+    sh_event_add_value(e, f, &v);
+}
+
+void sh_event_add_null(sh_event *e, const char *name) {
+    sh_field *f = field_named(e, name);
+    sh_value v = sh_value_null();
+    sh_event_add_value(e, f, &v);
+}
+
+/* ---------------------------------------------------------------- values */
+
+sh_value sh_value_str(const char *s, size_t n) {
+    sh_value v = {.type = SH_STR, .s = s, .len = (uint32_t)n};
+    return v;
+}
+
+sh_value sh_value_int(sh_arena *a, int64_t i) {
+    char tmp[24];
+    int n = snprintf(tmp, sizeof tmp, "%" PRId64, i);
+    sh_value v = {.type = SH_INT, .i = i, .f = (double)i, .s = sh_arena_strndup(a, tmp, (size_t)n), .len = (uint32_t)n};
+    return v;
+}
+
+sh_value sh_value_null(void) {
+    sh_value v = {.type = SH_NULL, .s = "null", .len = 4};
+    return v;
+}
+
+bool sh_value_is_true(const sh_value *v) {
+    switch (v->type) {
+    case SH_BOOL: return v->b;
+    case SH_INT: return v->i != 0;
+    case SH_FLOAT: return v->f != 0;
+    case SH_STR: return v->len > 0;
+    default: return false;
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void value_json(const sh_value *v, sh_buf *out) {
+    switch (v->type) {
+    case SH_NULL: sh_buf_put(out, "null", 4); break;
+    case SH_BOOL: sh_buf_puts(out, v->b ? "true" : "false"); break;
+    case SH_INT:
+    case SH_FLOAT: sh_buf_put(out, v->s, v->len); break;
+    default: sh_buf_json_str(out, v->s, v->len); break;
+    }
+}
+
+void sh_event_to_json(const sh_event *e, sh_buf *out, bool prefer_raw) {
+    if (prefer_raw && e->raw && e->raw_kind == SH_RAW_JSON) {
+        sh_json_minify(e->raw, e->raw_len, out);
+        return;
+    }
+    sh_buf_putc(out, '{');
+    bool first = true;
+    for (uint32_t i = 0; i < e->nfields; i++) {
+        const sh_field *f = e->fields[i];
+        if (f->derived) continue;
+        if (!first) sh_buf_putc(out, ',');
+        first = false;
+        sh_buf_json_str(out, f->name, f->nlen);
+        sh_buf_putc(out, ':');
+        if (f->is_array || f->nvals != 1) {
+            sh_buf_putc(out, '[');
+            for (uint32_t k = 0; k < f->nvals; k++) {
+                if (k) sh_buf_putc(out, ',');
+                value_json(&f->vals[k], out);
+            }
+            sh_buf_putc(out, ']');
+        } else {
+            value_json(&f->vals[0], out);
+        }
+    }
+    sh_buf_putc(out, '}');
+}

@@ -1,0 +1,111 @@
+/* event.h: shrike's event model. An event is a set of fields with dotted
+ * names ("process.name", "winlog.event_data.Image", "EventID"), each holding
+ * one or more typed values (a JSON array keeps every value). Every event owns
+ * its storage (an arena), so engines may keep events alive (sequences) with
+ * sh_event_ref/sh_event_unref while readers move on.
+ *
+ * Field references used by rules are resolved through the field model
+ * (fieldmap.h): when a rule asks for "process.name" and the event has none,
+ * the derivations the mapping table lists for that name are tried in order
+ * (basename of Image, of NewProcessName, ...) and the result is cached in the
+ * event as a derived field. Derived fields are not printed by dump/query. */
+#ifndef SHRIKE_EVENT_H
+#define SHRIKE_EVENT_H
+
+#include "util/util.h"
+
+typedef enum sh_vtype {
+    SH_NULL = 0,
+    SH_BOOL,
+    SH_INT,      /* i holds the value; s/len the decimal text */
+    SH_FLOAT,    /* f holds the value; s/len the original text */
+    SH_STR       /* s/len (NUL-terminated, valid UTF-8) */
+} sh_vtype;
+
+typedef struct sh_value {
+    uint8_t type;            /* sh_vtype */
+    bool b;
+    int64_t i;
+    double f;
+    const char *s;           /* text form; for SH_NULL/SH_BOOL "null"/"true"/"false" */
+    uint32_t len;
+} sh_value;
+
+typedef struct sh_field {
+    const char *name;        /* NUL-terminated dotted name */
+    uint32_t nlen;
+    uint32_t hash;           /* sh_hash(name) */
+    uint32_t nvals;          /* 0 for an empty array */
+    uint32_t vcap;
+    sh_value *vals;          /* nvals values (points at inl when nvals<=1) */
+    sh_value inl;
+    bool derived;            /* computed by the field model, not in the source */
+    bool is_array;           /* came from a JSON array (even of length 1) */
+} sh_field;
+
+/* Where the event came from: drives which field-model rows apply. */
+typedef enum sh_schema {
+    SH_SCHEMA_GENERIC = 0,   /* any JSON document */
+    SH_SCHEMA_WINDOWS,       /* Windows event (EVTX, XML, Event.System JSON, flat OTRF/Splunk JSON with EventID) */
+    SH_SCHEMA_ECS,           /* Elastic documents: Winlogbeat, Endpoint, Auditbeat */
+    SH_SCHEMA_MACOS_ES       /* eslogger Endpoint Security NDJSON */
+} sh_schema;
+
+typedef struct sh_event {
+    sh_arena arena;          /* all strings, fields and values of this event */
+    sh_field **fields;       /* in order of first appearance; each field is
+                              * allocated once and never moves, so a pointer
+                              * to a field stays valid while other fields
+                              * (derived ones too) are added */
+    uint32_t nfields, fcap;
+    uint32_t *index;         /* open-addressing hash table: field idx + 1, 0 = empty */
+    uint32_t icap;           /* power of two */
+    int refs;
+
+    uint8_t schema;          /* sh_schema */
+    int64_t ts;              /* ns since epoch, SH_TS_NONE when unknown */
+    uint64_t ordinal;        /* position in the whole input stream (tiebreaker) */
+    const char *source;      /* input name (not owned; outlives the event) */
+    uint64_t line;           /* 1-based line (NDJSON) or record number; 0 unknown */
+
+    const char *raw;         /* original document text (JSON) in the arena, or NULL */
+    size_t raw_len;
+    uint8_t raw_kind;        /* SH_RAW_JSON ... */
+} sh_event;
+
+enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1 };
+
+sh_event *sh_event_new(void);            /* refs = 1 */
+void sh_event_ref(sh_event *e);
+void sh_event_unref(sh_event *e);         /* frees at 0 */
+
+/* Adding values. name/value bytes are copied into the event's arena unless
+ * the *_nocopy forms are used, whose memory must already live in the arena.
+ * Adding to an existing name appends a value (multi-valued field). */
+sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created);
+void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v);
+void sh_event_add_str(sh_event *e, const char *name, const char *s, size_t n);
+void sh_event_add_int(sh_event *e, const char *name, int64_t i);
+void sh_event_add_float(sh_event *e, const char *name, double d);
+void sh_event_add_bool(sh_event *e, const char *name, bool b);
+void sh_event_add_null(sh_event *e, const char *name);
+
+/* Raw lookup by exact name (no field model). NULL when absent. */
+sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash);
+static inline sh_field *sh_event_find_cstr(const sh_event *e, const char *name) {
+    size_t n = 0; while (name[n]) n++;
+    return sh_event_find(e, name, n, sh_hash(name, n));
+}
+
+/* value helpers */
+sh_value sh_value_str(const char *s, size_t n);   /* s not copied */
+sh_value sh_value_int(sh_arena *a, int64_t i);     /* text form allocated in a */
+sh_value sh_value_null(void);
+bool sh_value_is_true(const sh_value *v);
+
+/* Write the event as one JSON object (no newline). With the raw document
+ * available and prefer_raw, the original document minified; otherwise the
+ * fields (non-derived), dotted names as flat keys, arrays for multi-values. */
+void sh_event_to_json(const sh_event *e, sh_buf *out, bool prefer_raw);
+
+#endif

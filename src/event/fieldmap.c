@@ -1,0 +1,450 @@
+/* fieldmap.c: the field model (see fieldmap.h and data/fieldmap.tsv).
+ * The mapping table is parsed once; field references are interned so that a
+ * rule resolves each name once, at load time, and the per-event path is a
+ * hash lookup, with derivation only when an event lacks the field. */
+#include "event/fieldmap.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char sh_fieldmap_builtin[];
+
+enum dfunc { DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
+
+typedef struct cond {
+    const sh_fieldref *field;
+    char **vals;
+    size_t nvals;
+} cond;
+
+struct sh_derivation {
+    sh_derivation *next;
+    enum dfunc fn;
+    const sh_fieldref *source;    /* NULL for const */
+    char *constval;
+    cond *conds;
+    size_t nconds;
+};
+
+typedef struct map_entry {
+    char *name;
+    sh_derivation *first;
+    struct map_entry *next;
+} map_entry;
+
+struct sh_fieldmap {
+    map_entry *buckets[1024];
+};
+
+typedef struct ref_entry {
+    sh_fieldref ref;
+    struct ref_entry *next;
+} ref_entry;
+
+static sh_fieldmap g_map;
+static ref_entry *g_refs[4096];
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void *xcalloc(size_t n, size_t k) {
+    void *p = calloc(n ? n : 1, k);
+    if (!p) abort();
+    return p;
+}
+
+static char *xstrndup(const char *s, size_t n) {
+    char *p = xcalloc(n + 1, 1);
+    memcpy(p, s, n);
+    return p;
+}
+
+static map_entry *map_find(sh_fieldmap *m, const char *name, size_t n, bool create) {
+    uint32_t h = sh_hash(name, n) & 1023;
+    for (map_entry *e = m->buckets[h]; e; e = e->next)
+        if (strlen(e->name) == n && memcmp(e->name, name, n) == 0) return e;
+    if (!create) return NULL;
+    map_entry *e = xcalloc(1, sizeof *e);
+    e->name = xstrndup(name, n);
+    e->next = m->buckets[h];
+    m->buckets[h] = e;
+    return e;
+}
+
+static const sh_fieldref *ref_get_locked(const char *name, size_t n);
+
+static bool parse_func(const char *s, size_t n, sh_derivation *d) {
+    static const struct { const char *name; enum dfunc fn; } fns[] = {
+        {"copy", DF_COPY}, {"basename", DF_BASENAME}, {"dirname", DF_DIRNAME},
+        {"extension", DF_EXTENSION}, {"argv", DF_ARGV}, {"before_bs", DF_BEFORE_BS},
+        {"after_bs", DF_AFTER_BS}, {"int", DF_INT}};
+    if (n > 6 && memcmp(s, "const:", 6) == 0) {
+        d->fn = DF_CONST;
+        d->constval = xstrndup(s + 6, n - 6);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        if (strlen(fns[i].name) == n && memcmp(fns[i].name, s, n) == 0) {
+            d->fn = fns[i].fn;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
+    const char *end = s + n;
+    while (s < end) {
+        const char *semi = memchr(s, ';', (size_t)(end - s));
+        if (!semi) semi = end;
+        const char *eq = memchr(s, '=', (size_t)(semi - s));
+        if (!eq) return false;
+        d->conds = realloc(d->conds, (d->nconds + 1) * sizeof *d->conds);
+        if (!d->conds) abort();
+        cond *c = &d->conds[d->nconds++];
+        memset(c, 0, sizeof *c);
+        c->field = ref_get_locked(s, (size_t)(eq - s));
+        const char *v = eq + 1;
+        while (v <= semi) {
+            const char *bar = memchr(v, '|', (size_t)(semi - v));
+            if (!bar) bar = semi;
+            c->vals = realloc(c->vals, (c->nvals + 1) * sizeof *c->vals);
+            if (!c->vals) abort();
+            c->vals[c->nvals++] = xstrndup(v, (size_t)(bar - v));
+            v = bar + 1;
+        }
+        s = semi + 1;
+    }
+    return true;
+}
+
+/* Parse table text; rows are appended (prepend=false) or put before the
+ * existing rows of the same name (prepend=true). */
+static int load_text(sh_fieldmap *m, const char *text, const char *file, bool prepend, sh_diag *dg) {
+    long line = 0;
+    const char *p = text;
+    while (*p) {
+        line++;
+        const char *eol = strchr(p, '\n');
+        if (!eol) eol = p + strlen(p);
+        const char *cols[4] = {0};
+        size_t lens[4] = {0};
+        int nc = 0;
+        if (*p != '#' && eol > p) {
+            const char *q = p;
+            while (q <= eol && nc < 4) {
+                const char *tab = memchr(q, '\t', (size_t)(eol - q));
+                if (!tab) tab = eol;
+                cols[nc] = q;
+                lens[nc] = (size_t)(tab - q);
+                if (lens[nc] && cols[nc][lens[nc] - 1] == '\r') lens[nc]--;
+                nc++;
+                q = tab + 1;
+            }
+            if (nc < 3) {
+                sh_diag_set(dg, file, line, 0, "field map row needs WANTED, FUNCTION and SOURCE separated by tabs");
+                return -1;
+            }
+            sh_derivation *d = xcalloc(1, sizeof *d);
+            if (!parse_func(cols[1], lens[1], d)) {
+                sh_diag_set(dg, file, line, 0, "unknown field map function '%.*s'", (int)lens[1], cols[1]);
+                free(d);
+                return -1;
+            }
+            if (d->fn != DF_CONST) d->source = ref_get_locked(cols[2], lens[2]);
+            if (nc >= 4 && lens[3] && !parse_conds(cols[3], lens[3], d)) {
+                sh_diag_set(dg, file, line, 0, "bad field map condition '%.*s' (want FIELD=V1|V2;FIELD=V)", (int)lens[3], cols[3]);
+                return -1;
+            }
+            map_entry *e = map_find(m, cols[0], lens[0], true);
+            if (prepend) {
+                d->next = e->first;
+                e->first = d;
+            } else {
+                sh_derivation **tail = &e->first;
+                while (*tail) tail = &(*tail)->next;
+                *tail = d;
+            }
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}
+
+/* refs made before rows for their name were read: point them at the rows */
+static void refresh_refs_locked(sh_fieldmap *m) {
+    for (size_t i = 0; i < 4096; i++)
+        for (ref_entry *r = g_refs[i]; r; r = r->next) {
+            map_entry *e = map_find(m, r->ref.name, r->ref.nlen, false);
+            r->ref.derivs = e ? e->first : NULL;
+        }
+}
+
+static void init_default(void) {
+    sh_diag d;
+    pthread_mutex_lock(&g_lock);
+    if (load_text(&g_map, sh_fieldmap_builtin, "data/fieldmap.tsv", false, &d) != 0) abort(); /* built-in table is tested */
+    refresh_refs_locked(&g_map);
+    pthread_mutex_unlock(&g_lock);
+}
+
+const sh_fieldmap *sh_fieldmap_default(void) {
+    pthread_once(&g_once, init_default);
+    return &g_map;
+}
+
+sh_fieldmap *sh_fieldmap_default_mut(void) {
+    pthread_once(&g_once, init_default);
+    return &g_map;
+}
+
+int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d) {
+    size_t len;
+    char *text = sh_read_file(path, &len, d);
+    if (!text) return -1;
+    pthread_once(&g_once, init_default);
+    pthread_mutex_lock(&g_lock);
+    int rc = load_text(m, text, path, true, d);
+    pthread_mutex_unlock(&g_lock);
+    free(text);
+    pthread_mutex_lock(&g_lock);
+    refresh_refs_locked(m);
+    pthread_mutex_unlock(&g_lock);
+    return rc;
+}
+
+static const sh_fieldref *ref_get_locked(const char *name, size_t n) {
+    uint32_t h = sh_hash(name, n);
+    for (ref_entry *r = g_refs[h & 4095]; r; r = r->next)
+        if (r->ref.hash == h && r->ref.nlen == n && memcmp(r->ref.name, name, n) == 0) return &r->ref;
+    ref_entry *r = xcalloc(1, sizeof *r);
+    r->ref.name = xstrndup(name, n);
+    r->ref.nlen = (uint32_t)n;
+    r->ref.hash = h;
+    map_entry *e = map_find(&g_map, name, n, false);
+    r->ref.derivs = e ? e->first : NULL;
+    r->next = g_refs[h & 4095];
+    g_refs[h & 4095] = r;
+    return &r->ref;
+}
+
+const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
+    pthread_once(&g_once, init_default);
+    pthread_mutex_lock(&g_lock);
+    const sh_fieldref *r = ref_get_locked(name, nlen);
+    pthread_mutex_unlock(&g_lock);
+    return r;
+}
+
+/* ------------------------------------------------------------ derivation */
+
+static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, int depth);
+
+static bool cond_holds(sh_event *e, const cond *c, int depth) {
+    sh_field *f = get_depth(e, c->field, depth + 1);
+    if (!f) return false;
+    for (uint32_t k = 0; k < f->nvals; k++)
+        for (size_t i = 0; i < c->nvals; i++)
+            if (sh_memieq(f->vals[k].s, f->vals[k].len, c->vals[i], strlen(c->vals[i]))) return true;
+    return false;
+}
+
+static const char *last_sep(const char *s, size_t n) {
+    for (size_t i = n; i > 0; i--)
+        if (s[i - 1] == '\\' || s[i - 1] == '/') return s + i - 1;
+    return NULL;
+}
+
+static void add_slice(sh_event *e, sh_field *out, const char *s, size_t n) {
+    sh_value v = sh_value_str(sh_arena_strndup(&e->arena, s, n), n);
+    sh_event_add_value(e, out, &v);
+}
+
+static bool parse_int_text(const char *s, size_t n, int64_t *out) {
+    if (!n || n > 30) return false;
+    char tmp[32];
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    char *end;
+    long long v = strtoll(tmp, &end, (n > 2 && tmp[0] == '0' && (tmp[1] == 'x' || tmp[1] == 'X')) ? 16 : 10);
+    if (*end) return false;
+    *out = v;
+    return true;
+}
+
+static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v, sh_field *out) {
+    const char *s = v->s;
+    size_t n = v->len;
+    switch (d->fn) {
+    case DF_COPY: sh_event_add_value(e, out, v); break;
+    case DF_BASENAME: {
+        const char *sep = last_sep(s, n);
+        if (sep) add_slice(e, out, sep + 1, n - (size_t)(sep + 1 - s));
+        else sh_event_add_value(e, out, v);
+        break;
+    }
+    case DF_DIRNAME: {
+        const char *sep = last_sep(s, n);
+        if (sep) add_slice(e, out, s, (size_t)(sep - s));
+        break;
+    }
+    case DF_EXTENSION: {
+        const char *sep = last_sep(s, n);
+        const char *b = sep ? sep + 1 : s;
+        const char *dot = NULL;
+        for (const char *q = b; q < s + n; q++)
+            if (*q == '.') dot = q;
+        if (dot && dot + 1 < s + n) add_slice(e, out, dot + 1, (size_t)(s + n - dot - 1));
+        break;
+    }
+    case DF_ARGV:
+        out->is_array = true;
+        sh_split_cmdline(e, out, s, n);
+        break;
+    case DF_BEFORE_BS: {
+        const char *bs = memchr(s, '\\', n);
+        if (bs) add_slice(e, out, s, (size_t)(bs - s));
+        break;
+    }
+    case DF_AFTER_BS: {
+        const char *bs = memchr(s, '\\', n);
+        if (bs) add_slice(e, out, bs + 1, n - (size_t)(bs + 1 - s));
+        else sh_event_add_value(e, out, v);
+        break;
+    }
+    case DF_INT: {
+        int64_t i;
+        if (v->type == SH_INT) sh_event_add_value(e, out, v);
+        else if (parse_int_text(s, n, &i)) {
+            sh_value iv = sh_value_int(&e->arena, i);
+            sh_event_add_value(e, out, &iv);
+        } else sh_event_add_value(e, out, v);
+        break;
+    }
+    case DF_CONST: break;
+    }
+}
+
+static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, int depth) {
+    sh_field *f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
+    if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
+    if (!ref->derivs || depth > 6) return NULL;
+    for (const sh_derivation *d = ref->derivs; d; d = d->next) {
+        sh_field *src = NULL;
+        if (d->fn != DF_CONST) {
+            src = get_depth(e, d->source, depth + 1);
+            if (!src) continue;
+        }
+        bool ok = true;
+        for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], depth);
+        if (!ok) continue;
+        sh_field *out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        out->derived = true;
+        if (d->fn == DF_CONST) {
+            sh_value v = sh_value_str(d->constval, strlen(d->constval));
+            sh_event_add_value(e, out, &v);
+        } else {
+            for (uint32_t k = 0; k < src->nvals; k++) {
+                sh_value v = src->vals[k];
+                derive_value(e, d, &v, out);
+            }
+            if (src->is_array) out->is_array = true;
+        }
+        return out;
+    }
+    /* negative cache: a derived field with no values */
+    if (depth == 0) {
+        sh_field *out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        out->derived = true;
+    }
+    return NULL;
+}
+
+sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref) { return get_depth(e, ref, 0); }
+
+/* ------------------------------------------------------------ argv */
+
+void sh_split_cmdline(sh_event *e, sh_field *f, const char *cmd, size_t n) {
+    sh_buf arg = {0};
+    size_t i = 0;
+    /* program name: up to the closing quote, or to whitespace; no escapes */
+    while (i < n && (cmd[i] == ' ' || cmd[i] == '\t')) i++;
+    if (i >= n) return;
+    if (cmd[i] == '"') {
+        size_t st = ++i;
+        while (i < n && cmd[i] != '"') i++;
+        add_slice(e, f, cmd + st, i - st);
+        if (i < n) i++;
+    } else {
+        size_t st = i;
+        while (i < n && cmd[i] != ' ' && cmd[i] != '\t') i++;
+        add_slice(e, f, cmd + st, i - st);
+    }
+    for (;;) {
+        while (i < n && (cmd[i] == ' ' || cmd[i] == '\t')) i++;
+        if (i >= n) break;
+        bool inq = false;
+        sh_buf_clear(&arg);
+        while (i < n) {
+            char c = cmd[i];
+            if ((c == ' ' || c == '\t') && !inq) break;
+            if (c == '\\') {
+                size_t bs = 0;
+                while (i < n && cmd[i] == '\\') bs++, i++;
+                if (i < n && cmd[i] == '"') {
+                    for (size_t k = 0; k < bs / 2; k++) sh_buf_putc(&arg, '\\');
+                    if (bs % 2) { sh_buf_putc(&arg, '"'); i++; }
+                } else {
+                    for (size_t k = 0; k < bs; k++) sh_buf_putc(&arg, '\\');
+                }
+                continue;
+            }
+            if (c == '"') {
+                if (inq && i + 1 < n && cmd[i + 1] == '"') { sh_buf_putc(&arg, '"'); i += 2; continue; }
+                inq = !inq;
+                i++;
+                continue;
+            }
+            sh_buf_putc(&arg, c);
+            i++;
+        }
+        add_slice(e, f, arg.data ? arg.data : "", arg.len);
+    }
+    sh_buf_free(&arg);
+}
+
+/* ------------------------------------------------------------ finish */
+
+static bool has(sh_event *e, const char *name) { return sh_event_find_cstr(e, name) != NULL; }
+
+static int64_t ts_from_value(const sh_value *v) {
+    /* numbers are epoch milliseconds (up to the year 5000) */
+    if (v->type == SH_INT) return (v->i > -100000000000000LL && v->i < 100000000000000LL) ? v->i * 1000000 : SH_TS_NONE;
+    if (v->type == SH_FLOAT) return (v->f > -1e14 && v->f < 1e14) ? (int64_t)(v->f * 1e6) : SH_TS_NONE;
+    if (v->type != SH_STR || v->len == 0) return SH_TS_NONE;
+    bool digits = true;
+    for (uint32_t i = 0; i < v->len; i++)
+        if (v->s[i] < '0' || v->s[i] > '9') { digits = false; break; }
+    if (digits) return v->len <= 14 ? (int64_t)strtoll(v->s, NULL, 10) * 1000000 : SH_TS_NONE;
+    return sh_parse_time(v->s, v->len);
+}
+
+void sh_event_finish(sh_event *e) {
+    if (e->schema == SH_SCHEMA_GENERIC) {
+        if (has(e, "winlog.channel") || has(e, "ecs.version") || has(e, "agent.type") ||
+            has(e, "event.category") || has(e, "event.kind"))
+            e->schema = SH_SCHEMA_ECS;
+        else if (has(e, "EventID") && (has(e, "Channel") || has(e, "Computer") || has(e, "Hostname")))
+            e->schema = SH_SCHEMA_WINDOWS;
+    }
+    static const char *const ts_fields[] = {"@timestamp", "TimeCreated", "UtcTime", "_time", "timestamp", "time", "EventTime"};
+    for (size_t i = 0; i < sizeof ts_fields / sizeof ts_fields[0]; i++) {
+        sh_field *f = sh_event_find_cstr(e, ts_fields[i]);
+        if (f && f->nvals) {
+            int64_t ts = ts_from_value(&f->vals[0]);
+            if (ts != SH_TS_NONE) {
+                e->ts = ts;
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,313 @@
+/* reader.c: input paths to events (see input.h). Reads through zlib's gzread,
+ * which passes uncompressed data through unchanged, so .gz files and plain
+ * files share one path; memory stays bounded by the largest document. */
+#include "input/input.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "input/json.h"
+
+typedef struct stream {
+    gzFile gz;
+    const char *name;
+    char *buf;
+    size_t start, len, cap;   /* unread data is buf[start .. start+len) */
+    bool eof, err;
+    long line;                /* 1-based line of buf[start] */
+    sh_input_stats *st;
+} stream;
+
+typedef struct rd {
+    const sh_input_opts *o;
+    sh_input_sink *sink;
+    sh_input_stats *st;
+    bool stopped;
+} rd;
+
+static void report(rd *r, const char *file, long line, long col, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void report(rd *r, const char *file, long line, long col, const char *fmt, ...) {
+    sh_diag d;
+    sh_diag_clear(&d);
+    sh_diag_set(&d, file, line, col, "%s", "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    va_end(ap);
+    if (r->sink->on_error) r->sink->on_error(r->sink->ctx, &d);
+}
+
+/* make at least `want` bytes available (fewer at end of input) */
+static void fill(stream *s, size_t want) {
+    while (s->len < want && !s->eof) {
+        if (s->start && s->start + s->len + 65536 > s->cap) {
+            memmove(s->buf, s->buf + s->start, s->len);
+            s->start = 0;
+        }
+        if (s->start + s->len + 65536 > s->cap) {
+            size_t cap = s->cap ? s->cap * 2 : 262144;
+            while (cap < s->start + s->len + 65536) cap *= 2;
+            s->buf = realloc(s->buf, cap + 1);
+            if (!s->buf) abort();
+            s->cap = cap;
+        }
+        int n = gzread(s->gz, s->buf + s->start + s->len, 65536);
+        if (n < 0) {
+            s->err = true;
+            s->eof = true;
+            break;
+        }
+        if (n == 0) s->eof = true;
+        s->len += (size_t)n;
+        s->st->bytes += (size_t)n;
+    }
+}
+
+static void consume(stream *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s->buf[s->start + i] == '\n') s->line++;
+    s->start += n;
+    s->len -= n;
+}
+
+static void skip_ws(stream *s) {
+    for (;;) {
+        fill(s, 1);
+        if (!s->len) return;
+        char c = s->buf[s->start];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return;
+        consume(s, 1);
+    }
+}
+
+static void deliver(rd *r, stream *s, const char *text, size_t n, long line) {
+    sh_event *e = sh_event_new();
+    sh_diag d;
+    sh_diag_clear(&d);
+    sh_json_opts jo = {.keep_raw = r->o && r->o->keep_raw, .unwrap = true};
+    if (!sh_json_parse_event(text, n, e, &jo, &d)) {
+        r->st->rejected++;
+        snprintf(d.file, sizeof d.file, "%s", s->name);
+        d.line = line;
+        if (r->sink->on_error) r->sink->on_error(r->sink->ctx, &d);
+        sh_event_unref(e);
+        return;
+    }
+    e->source = s->name;
+    e->line = (uint64_t)line;
+    e->ordinal = r->st->events++;
+    if (!r->sink->on_event(r->sink->ctx, e)) r->stopped = true;
+    sh_event_unref(e);
+}
+
+/* NDJSON: one document per line; blank lines are skipped */
+static void read_ndjson(rd *r, stream *s) {
+    size_t scanned = 0;
+    while (!r->stopped) {
+        char *nl = memchr(s->buf + s->start + scanned, '\n', s->len - scanned);
+        if (!nl && !s->eof) {
+            scanned = s->len;
+            fill(s, s->len + 65536);
+            continue;
+        }
+        size_t n = nl ? (size_t)(nl - (s->buf + s->start)) : s->len;
+        if (!nl && n == 0) break;
+        const char *p = s->buf + s->start;
+        size_t m = n;
+        while (m && (p[m - 1] == '\r' || p[m - 1] == ' ' || p[m - 1] == '\t')) m--;
+        size_t k = 0;
+        while (k < m && (p[k] == ' ' || p[k] == '\t')) k++;
+        if (k < m) deliver(r, s, p + k, m - k, s->line);
+        s->start += nl ? n + 1 : n;
+        s->len -= nl ? n + 1 : n;
+        s->line++;
+        scanned = 0;
+        if (!nl) break;
+    }
+}
+
+/* A JSON array of documents, or documents one after another (pretty-printed). */
+static void read_sequence(rd *r, stream *s, bool array) {
+    if (array) consume(s, 1);
+    bool first = true;
+    while (!r->stopped) {
+        skip_ws(s);
+        if (!s->len) {
+            if (array) report(r, s->name, s->line, 0, "%s", "unterminated JSON array");
+            return;
+        }
+        char c = s->buf[s->start];
+        if (array && c == ']') { consume(s, 1); break; }
+        if (array && !first) {
+            if (c != ',') {
+                report(r, s->name, s->line, 0, "%s", "expected ',' or ']' between array elements; rest of the input skipped");
+                r->st->rejected++;
+                return;
+            }
+            consume(s, 1);
+            skip_ws(s);
+        }
+        first = false;
+        long lines = 0;
+        size_t span;
+        for (;;) {
+            span = s->len ? sh_json_value_span(s->buf + s->start, s->len, &lines) : 0;
+            if (span || s->eof) break;
+            fill(s, s->len + 65536);
+        }
+        if (!span) {
+            report(r, s->name, s->line, 0, "%s", "incomplete JSON document at end of input");
+            r->st->rejected++;
+            return;
+        }
+        long line = s->line;
+        /* the span may begin with whitespace already skipped; deliver it */
+        deliver(r, s, s->buf + s->start, span, line);
+        consume(s, span);
+    }
+    skip_ws(s);
+    if (!r->stopped && s->len) {
+        report(r, s->name, s->line, 0, "%s", "unexpected data after the JSON array; ignored");
+        r->st->rejected++;
+    }
+}
+
+static void read_stream(rd *r, stream *s) {
+    fill(s, 8);
+    if (s->len >= 3 && memcmp(s->buf + s->start, "\xef\xbb\xbf", 3) == 0) consume(s, 3);
+    if (s->len >= 8 && memcmp(s->buf + s->start, "ElfFile", 8) == 0) {
+        report(r, s->name, 0, 0, "%s", "EVTX input is not supported yet");
+        r->st->inputs_failed++;
+        return;
+    }
+    skip_ws(s);
+    if (!s->len) return; /* empty input: no events, not an error */
+    char c = s->buf[s->start];
+    if (c == '<') {
+        report(r, s->name, s->line, 0, "%s", "event XML input is not supported yet");
+        r->st->inputs_failed++;
+        return;
+    }
+    if (c == '[') { read_sequence(r, s, true); return; }
+    if (c != '{') {
+        report(r, s->name, s->line, 0, "%s", "not a recognised input format (expected JSON, NDJSON, EVTX or event XML)");
+        r->st->inputs_failed++;
+        return;
+    }
+    /* NDJSON when the first line holds one whole document */
+    size_t scanned = 0;
+    char *nl;
+    while (!(nl = memchr(s->buf + s->start + scanned, '\n', s->len - scanned)) && !s->eof) {
+        scanned = s->len;
+        fill(s, s->len + 65536);
+    }
+    size_t firstlen = nl ? (size_t)(nl - (s->buf + s->start)) : s->len;
+    long lines;
+    size_t span = sh_json_value_span(s->buf + s->start, firstlen, &lines);
+    bool ndjson = span > 0;
+    if (ndjson) {
+        for (size_t k = span; k < firstlen; k++) {
+            char ch = s->buf[s->start + k];
+            if (ch != ' ' && ch != '\t' && ch != '\r') { ndjson = false; break; }
+        }
+    }
+    if (ndjson) read_ndjson(r, s);
+    else read_sequence(r, s, false);
+}
+
+static void read_file(rd *r, const char *path) {
+    stream s = {0};
+    s.name = path;
+    s.line = 1;
+    s.st = r->st;
+    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    if (fd < 0) {
+        report(r, path, 0, 0, "cannot open: %s", strerror(errno));
+        r->st->inputs_failed++;
+        return;
+    }
+    s.gz = gzdopen(fd, "rb");
+    if (!s.gz) {
+        close(fd);
+        report(r, path, 0, 0, "%s", "cannot open (out of memory)");
+        r->st->inputs_failed++;
+        return;
+    }
+    gzbuffer(s.gz, 131072);
+    r->st->inputs++;
+    read_stream(r, &s);
+    if (s.err) {
+        int zerr;
+        const char *msg = gzerror(s.gz, &zerr);
+        report(r, path, s.line, 0, "read error: %s", zerr == Z_ERRNO ? strerror(errno) : msg);
+    }
+    gzclose(s.gz);
+    free(s.buf);
+}
+
+/* Events point at their source's name and may outlive the reading of the
+ * file (pending sequences): names found in folders are kept for the life of
+ * the process. */
+typedef struct kept_name { struct kept_name *next; char *name; } kept_name;
+static kept_name *g_names;
+static pthread_mutex_t g_names_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *keep_name(char *name) {
+    kept_name *k = malloc(sizeof *k);
+    if (!k) abort();
+    k->name = name;
+    pthread_mutex_lock(&g_names_lock);
+    k->next = g_names;
+    g_names = k;
+    pthread_mutex_unlock(&g_names_lock);
+    return name;
+}
+
+static int name_cmp(const struct dirent **a, const struct dirent **b) {
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static void read_path(rd *r, const char *path, int depth) {
+    struct stat sb;
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        if (depth > 64) {
+            report(r, path, 0, 0, "%s", "folder nesting too deep; skipped");
+            return;
+        }
+        struct dirent **ents;
+        int n = scandir(path, &ents, NULL, name_cmp);
+        if (n < 0) {
+            report(r, path, 0, 0, "cannot read folder: %s", strerror(errno));
+            r->st->inputs_failed++;
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            if (ents[i]->d_name[0] != '.' && !r->stopped) {
+                size_t len = strlen(path) + strlen(ents[i]->d_name) + 2;
+                char *sub = malloc(len);
+                if (!sub) abort();
+                snprintf(sub, len, "%s/%s", path, ents[i]->d_name);
+                read_path(r, keep_name(sub), depth + 1);
+            }
+            free(ents[i]);
+        }
+        free(ents);
+        return;
+    }
+    read_file(r, path);
+}
+
+bool sh_input_read(const char *path, const sh_input_opts *o, sh_input_sink *sink, sh_input_stats *st) {
+    rd r = {.o = o, .sink = sink, .st = st};
+    read_path(&r, path, 0);
+    return !r.stopped;
+}

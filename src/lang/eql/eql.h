@@ -1,0 +1,51 @@
+/* eql.h: the Elastic EQL front end (Elasticsearch dialect) and its runtime.
+ * A query compiles once into the shared intermediate form (engine/ir.h) plus
+ * the stateful parts (sequence state machine, sample, pipes), then events are
+ * fed one at a time in time order and matches come back through a callback. */
+#ifndef SHRIKE_EQL_H
+#define SHRIKE_EQL_H
+
+#include "event/event.h"
+
+typedef struct sh_eql sh_eql;
+
+typedef enum sh_eql_kind { SH_EQL_EVENT, SH_EQL_SEQUENCE, SH_EQL_SAMPLE } sh_eql_kind;
+
+/* One result: a single event (event query), the events of one sequence in
+ * order (NULL for the placeholder of a missing event `![...]`), or the events
+ * of one sample. keys: the join key values (sequence `by` / sample `by`), as
+ * text, "null" for a missing value. The events are only borrowed for the
+ * duration of the callback; take sh_event_ref to keep one. */
+typedef struct sh_match {
+    sh_event **events;
+    uint32_t nevents;
+    const char **keys;
+    uint32_t nkeys;
+} sh_match;
+
+typedef void (*sh_match_cb)(void *ctx, const sh_match *m);
+
+/* Compile. On error returns NULL and fills d with the 1-based line and column
+ * within text and a precise reason ("unknown function 'foo'", "expected ']'",
+ * "regex: missing ) at offset 3", ...). d->file is left to the caller. */
+sh_eql *sh_eql_compile(const char *text, size_t len, sh_diag *d);
+void sh_eql_free(sh_eql *q);
+
+sh_eql_kind sh_eql_get_kind(const sh_eql *q);
+/* Warnings found at compile time (e.g. "sequence with a single query:
+ * Elasticsearch requires at least two"); NULL-terminated, owned by q. */
+const char *const *sh_eql_warnings(const sh_eql *q);
+
+/* Feed events in time order (ts, then ordinal). Returns false once the query
+ * can produce nothing more (a `head` limit reached): callers may stop feeding. */
+bool sh_eql_feed(sh_eql *q, sh_event *e, sh_match_cb cb, void *ctx);
+/* End of input: emits what only the end can decide (tail, sample). */
+void sh_eql_finish(sh_eql *q, sh_match_cb cb, void *ctx);
+/* Forget all state (pending sequences, samples, counters): a new input run. */
+void sh_eql_reset(sh_eql *q);
+
+/* Evaluate only the filter of an event query (or of any stage of a sequence)
+ * against one event: used for prefiltering and tests. */
+bool sh_eql_event_matches(sh_eql *q, sh_event *e);
+
+#endif

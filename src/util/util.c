@@ -1,0 +1,450 @@
+/* util.c: arena, growable buffer, diagnostics, hashing, UTF-8 helpers and
+ * time parsing shared by every part of shrike. */
+#include "util/util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ arena */
+
+struct sh_arena_block {
+    sh_arena_block *next;
+    size_t cap;
+    _Alignas(16) unsigned char data[];
+};
+
+#define ARENA_MIN_BLOCK (16 * 1024)
+
+static void *xmalloc(size_t n) {
+    void *p = malloc(n ? n : 1);
+    if (!p) abort();
+    return p;
+}
+
+void sh_arena_init(sh_arena *a) {
+    a->head = NULL;
+    a->used = 0;
+    a->total = 0;
+}
+
+static void arena_grow(sh_arena *a, size_t n) {
+    size_t cap = ARENA_MIN_BLOCK;
+    while (cap < n) cap *= 2;
+    sh_arena_block *b = xmalloc(sizeof *b + cap);
+    b->cap = cap;
+    b->next = a->head;
+    a->head = b;
+    a->used = 0;
+    a->total += cap;
+}
+
+void *sh_arena_alloc(sh_arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->head->cap) arena_grow(a, n);
+    void *p = a->head->data + a->used;
+    a->used += n;
+    return p;
+}
+
+void *sh_arena_zalloc(sh_arena *a, size_t n) {
+    void *p = sh_arena_alloc(a, n);
+    memset(p, 0, n);
+    return p;
+}
+
+char *sh_arena_strndup(sh_arena *a, const char *s, size_t n) {
+    char *p = sh_arena_alloc(a, n + 1);
+    if (n) memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *sh_arena_strdup(sh_arena *a, const char *s) { return sh_arena_strndup(a, s, strlen(s)); }
+
+void sh_arena_reset(sh_arena *a) {
+    if (!a->head) return;
+    /* keep the oldest (first) block only if it is the minimum size: simplest
+     * is to keep the current head and free the rest */
+    sh_arena_block *keep = a->head, *b = keep->next;
+    while (b) {
+        sh_arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    keep->next = NULL;
+    a->total = keep->cap;
+    a->used = 0;
+}
+
+void sh_arena_free(sh_arena *a) {
+    sh_arena_block *b = a->head;
+    while (b) {
+        sh_arena_block *n = b->next;
+        free(b);
+        b = n;
+    }
+    sh_arena_init(a);
+}
+
+/* ------------------------------------------------------------------ buffer */
+
+void sh_buf_reserve(sh_buf *b, size_t extra) {
+    if (b->len + extra + 1 <= b->cap) return;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) cap *= 2;
+    char *p = realloc(b->data, cap);
+    if (!p) abort();
+    b->data = p;
+    b->cap = cap;
+}
+
+void sh_buf_put(sh_buf *b, const void *p, size_t n) {
+    sh_buf_reserve(b, n);
+    if (n) memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void sh_buf_putc(sh_buf *b, char c) {
+    sh_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+}
+
+void sh_buf_puts(sh_buf *b, const char *s) { sh_buf_put(b, s, strlen(s)); }
+
+void sh_buf_printf(sh_buf *b, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof tmp) {
+        sh_buf_put(b, tmp, (size_t)n);
+        return;
+    }
+    sh_buf_reserve(b, (size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    sh_buf_reserve(b, n + 2);
+    b->data[b->len++] = '"';
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
+        sh_buf_put(b, s + start, i - start);
+        start = i + 1;
+        switch (c) {
+        case '"': sh_buf_put(b, "\\\"", 2); break;
+        case '\\': sh_buf_put(b, "\\\\", 2); break;
+        case '\n': sh_buf_put(b, "\\n", 2); break;
+        case '\r': sh_buf_put(b, "\\r", 2); break;
+        case '\t': sh_buf_put(b, "\\t", 2); break;
+        default: {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sh_buf_put(b, u, 6);
+        }
+        }
+    }
+    sh_buf_put(b, s + start, n - start);
+    sh_buf_putc(b, '"');
+}
+
+const char *sh_buf_cstr(sh_buf *b) {
+    sh_buf_reserve(b, 0);
+    b->data[b->len] = 0;
+    return b->data;
+}
+
+void sh_buf_clear(sh_buf *b) { b->len = 0; }
+
+void sh_buf_free(sh_buf *b) {
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+/* ------------------------------------------------------------------ diag */
+
+void sh_diag_clear(sh_diag *d) {
+    if (!d) return;
+    d->file[0] = 0;
+    d->line = 0;
+    d->col = 0;
+    d->offset = -1;
+    d->msg[0] = 0;
+}
+
+void sh_diag_set(sh_diag *d, const char *file, long line, long col, const char *fmt, ...) {
+    if (!d) return;
+    if (file) snprintf(d->file, sizeof d->file, "%s", file);
+    d->line = line;
+    d->col = col;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+}
+
+void sh_diag_format(const sh_diag *d, char *out, size_t outsz) {
+    size_t o = 0;
+#define APP(...) do { int _n = snprintf(out + o, outsz - o, __VA_ARGS__); \
+        if (_n > 0) o = (o + (size_t)_n < outsz) ? o + (size_t)_n : outsz - 1; } while (0)
+    out[0] = 0;
+    if (d->file[0]) APP("%s:", d->file);
+    if (d->line > 0) APP("%ld:", d->line);
+    if (d->line > 0 && d->col > 0) APP("%ld:", d->col);
+    if (d->line <= 0 && d->offset >= 0) APP("offset %lld:", d->offset);
+    APP("%s%s", o ? " " : "", d->msg);
+#undef APP
+}
+
+/* ------------------------------------------------------------------ strings */
+
+uint32_t sh_hash(const char *s, size_t n) {
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+bool sh_utf8_valid(const char *str, size_t n) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        size_t len;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
+        else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
+        else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
+        else return false;
+        if (i + len > n) return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* decode one code point; returns bytes consumed (>=1). Invalid -> the byte. */
+static size_t utf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {
+    unsigned char c = s[0];
+    if (c < 0x80 || n < 2) { *cp = c; return 1; }
+    if (c >= 0xc0 && c < 0xe0 && (s[1] & 0xc0) == 0x80) {
+        *cp = ((uint32_t)(c & 0x1f) << 6) | (s[1] & 0x3f);
+        return 2;
+    }
+    if (c >= 0xe0 && c < 0xf0 && n >= 3 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+        *cp = ((uint32_t)(c & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+        return 3;
+    }
+    if (c >= 0xf0 && n >= 4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
+        *cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3f) << 12) |
+              ((uint32_t)(s[2] & 0x3f) << 6) | (s[3] & 0x3f);
+        return 4;
+    }
+    *cp = c;
+    return 1;
+}
+
+static size_t utf8_enc(uint32_t cp, char *o) {
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xc0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xe0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        o[2] = (char)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Simple lower-case mapping for the scripts Windows paths and names use most:
+ * Latin-1, Latin Extended-A, Greek, Cyrillic, fullwidth Latin. */
+static uint32_t cp_lower(uint32_t c) {
+    if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    if ((c >= 0xc0 && c <= 0xde && c != 0xd7)) return c + 32;
+    if (c >= 0x100 && c <= 0x17f) {
+        if (c == 0x130) return 'i';
+        if (c == 0x178) return 0xff;
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) return (c & 1) ? c + 1 : c;
+        if (c == 0x131 || c == 0x138 || c == 0x149 || c == 0x17f) return c;
+        return (c & 1) ? c : c + 1;
+    }
+    if (c >= 0x391 && c <= 0x3ab && c != 0x3a2) return c + 32;
+    if (c == 0x386) return 0x3ac;
+    if (c >= 0x388 && c <= 0x38a) return c + 37;
+    if (c >= 0x410 && c <= 0x42f) return c + 32;
+    if (c >= 0x400 && c <= 0x40f) return c + 80;
+    if (c >= 0x460 && c <= 0x4ff && !(c >= 0x482 && c <= 0x489)) return (c & 1) ? c : c + 1;
+    if (c >= 0xff21 && c <= 0xff3a) return c + 32;
+    return c;
+}
+
+size_t sh_utf8_lower(const char *str, size_t n, char *out) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, o = 0;
+    while (i < n) {
+        if (s[i] < 0x80) {
+            unsigned char c = s[i++];
+            out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+            continue;
+        }
+        uint32_t cp;
+        size_t k = utf8_dec(s + i, n - i, &cp);
+        if (k == 1) { out[o++] = (char)s[i++]; continue; }
+        o += utf8_enc(cp_lower(cp), out + o);
+        i += k;
+    }
+    return o;
+}
+
+bool sh_memieq(const char *a, size_t an, const char *b, size_t bn) {
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    size_t i = 0, j = 0;
+    while (i < an && j < bn) {
+        if (x[i] < 0x80 && y[j] < 0x80) {
+            unsigned char c = x[i], d = y[j];
+            if (c != d) {
+                if (c >= 'A' && c <= 'Z') c += 32;
+                if (d >= 'A' && d <= 'Z') d += 32;
+                if (c != d) return false;
+            }
+            i++, j++;
+            continue;
+        }
+        uint32_t c1, c2;
+        i += utf8_dec(x + i, an - i, &c1);
+        j += utf8_dec(y + j, bn - j, &c2);
+        if (cp_lower(c1) != cp_lower(c2)) return false;
+    }
+    return i == an && j == bn;
+}
+
+char *sh_read_file(const char *path, size_t *len, sh_diag *d) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        sh_diag_set(d, path, 0, 0, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    sh_buf b = {0};
+    char tmp[65536];
+    size_t n;
+    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) sh_buf_put(&b, tmp, n);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        sh_diag_set(d, path, 0, 0, "read error");
+        sh_buf_free(&b);
+        return NULL;
+    }
+    sh_buf_cstr(&b);
+    if (len) *len = b.len;
+    return b.data;
+}
+
+/* ------------------------------------------------------------------ time */
+
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, size_t at, size_t k, int *out) {
+    if (at + k > n) return false;
+    int v = 0;
+    for (size_t i = 0; i < k; i++) {
+        char c = s[at + i];
+        if (c < '0' || c > '9') return false;
+        v = v * 10 + (c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+int64_t sh_parse_time(const char *s, size_t n) {
+    int Y, M, D, h = 0, mi = 0, se = 0;
+    if (!digits(s, n, 0, 4, &Y) || n < 10 || s[4] != '-' || !digits(s, n, 5, 2, &M) ||
+        s[7] != '-' || !digits(s, n, 8, 2, &D))
+        return SH_TS_NONE;
+    if (M < 1 || M > 12 || D < 1 || D > 31) return SH_TS_NONE;
+    size_t i = 10;
+    int64_t frac_ns = 0;
+    int64_t off_s = 0;
+    if (i < n && (s[i] == 'T' || s[i] == 't' || s[i] == ' ')) {
+        if (!digits(s, n, i + 1, 2, &h) || i + 3 >= n || s[i + 3] != ':' ||
+            !digits(s, n, i + 4, 2, &mi))
+            return SH_TS_NONE;
+        i += 6;
+        if (i < n && s[i] == ':') {
+            if (!digits(s, n, i + 1, 2, &se)) return SH_TS_NONE;
+            i += 3;
+        }
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            i++;
+            int64_t scale = 100000000;
+            size_t st = i;
+            while (i < n && s[i] >= '0' && s[i] <= '9') {
+                if (scale) { frac_ns += (s[i] - '0') * scale; scale /= 10; }
+                i++;
+            }
+            if (i == st) return SH_TS_NONE;
+        }
+        if (h > 23 || mi > 59 || se > 60) return SH_TS_NONE;
+        if (i < n && (s[i] == 'Z' || s[i] == 'z')) i++;
+        else if (i < n && (s[i] == '+' || s[i] == '-')) {
+            int oh, om = 0;
+            int sign = s[i] == '-' ? -1 : 1;
+            if (!digits(s, n, i + 1, 2, &oh)) return SH_TS_NONE;
+            i += 3;
+            if (i < n && s[i] == ':') i++;
+            if (digits(s, n, i, 2, &om)) i += 2;
+            off_s = sign * (oh * 3600 + om * 60);
+        }
+    }
+    if (i != n) return SH_TS_NONE;
+    int64_t days = days_from_civil(Y, (unsigned)M, (unsigned)D);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off_s;
+    return secs * 1000000000 + frac_ns;
+}
+
+void sh_format_time(int64_t ts, char out[40]) {
+    if (ts == SH_TS_NONE) {
+        strcpy(out, "");
+        return;
+    }
+    int64_t secs = ts / 1000000000, ns = ts % 1000000000;
+    if (ns < 0) { ns += 1000000000; secs--; }
+    time_t t = (time_t)secs;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t o = strftime(out, 40, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (ns % 1000000 == 0)
+        snprintf(out + o, 40 - o, ".%03dZ", (int)(ns / 1000000));
+    else if (ns % 1000 == 0)
+        snprintf(out + o, 40 - o, ".%06dZ", (int)(ns / 1000));
+    else
+        snprintf(out + o, 40 - o, ".%09dZ", (int)ns);
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# run.sh: shrike's whole test suite. Builds a normal tree (build/) and an
+# ASan+UBSan tree (build-asan/), runs the unit tests and the end-to-end tests
+# on both, the end-to-end tests once more under valgrind, and the conformance
+# suites over ../shared/data when it is there (they print their pass rates).
+# Ends with one line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+passed=0
+failed=0
+failures=()
+
+note() { printf '\n== %s\n' "$*"; }
+record() { # record NAME STATUS
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+build() { # build DIR SANFLAGS
+    if ! make -s -j"$JOBS" BUILD="$1" SAN="$2" all unit; then
+        echo "build of $1 failed" >&2
+        return 1
+    fi
+}
+
+unit_tests() { # unit_tests DIR
+    local t rc
+    for t in "$1"/tests/test_*; do
+        [ -x "$t" ] || continue
+        "$t"
+        rc=$?
+        record "$(basename "$t") ($1)" $rc
+    done
+}
+
+e2e_tests() { # e2e_tests BINARY [WRAPPER]
+    local s rc
+    for s in tests/e2e/*.sh; do
+        [ -f "$s" ] || continue
+        SHRIKE="$1" SHRIKE_WRAP="${2:-}" bash "$s"
+        rc=$?
+        record "$(basename "$s") ($1${2:+ under valgrind})" $rc
+    done
+}
+
+note "normal build"
+build build "" || { echo "tests: 0 passed, 1 failed"; exit 1; }
+unit_tests build
+e2e_tests build/shrike
+
+note "ASan+UBSan build"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+build build-asan "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" || { record "asan build" 1; }
+unit_tests build-asan
+e2e_tests build-asan/shrike
+
+if command -v valgrind >/dev/null; then
+    note "valgrind (end-to-end)"
+    e2e_tests build/shrike "valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
+fi
+
+note "conformance (../shared/data)"
+for c in tests/conformance/run_*.sh; do
+    [ -f "$c" ] || continue
+    bash "$c" build
+    record "$(basename "$c")" $?
+done
+
+note "summary"
+for f in "${failures[@]}"; do echo "FAILED: $f"; done
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

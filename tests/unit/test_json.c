@@ -1,0 +1,395 @@
+/* test_json.c: the JSON reader: flattening, value types, wrappers, exact
+ * error messages and positions, and a differential check against jansson
+ * (every document both accept must give the same fields and values; every
+ * document jansson rejects must be rejected). */
+#include <jansson.h>
+#include <math.h>
+
+#include "event/fieldmap.h"
+#include "input/input.h"
+#include "input/json.h"
+#include "test.h"
+
+static sh_event *parse(const char *text, sh_diag *d) {
+    sh_event *e = sh_event_new();
+    sh_json_opts o = {.keep_raw = true, .unwrap = true};
+    sh_diag_clear(d);
+    if (!sh_json_parse_event(text, strlen(text), e, &o, d)) {
+        sh_event_unref(e);
+        return NULL;
+    }
+    return e;
+}
+
+static const char *str_of(sh_event *e, const char *name, uint32_t i) {
+    sh_field *f = sh_event_find_cstr(e, name);
+    if (!f || i >= f->nvals) return NULL;
+    return f->vals[i].s;
+}
+
+TEST(flattens_nested_objects) {
+    sh_diag d;
+    sh_event *e = parse("{\"process\":{\"name\":\"a.exe\",\"parent\":{\"pid\":4}},\"x\":1.5,\"b\":true,\"n\":null}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    CHECK_STR(str_of(e, "process.name", 0), "a.exe");
+    sh_field *pid = sh_event_find_cstr(e, "process.parent.pid");
+    CHECK(pid && pid->vals[0].type == SH_INT && pid->vals[0].i == 4);
+    sh_field *x = sh_event_find_cstr(e, "x");
+    CHECK(x && x->vals[0].type == SH_FLOAT && x->vals[0].f == 1.5);
+    CHECK_STR(str_of(e, "x", 0), "1.5");
+    sh_field *b = sh_event_find_cstr(e, "b");
+    CHECK(b && b->vals[0].type == SH_BOOL && b->vals[0].b);
+    sh_field *n = sh_event_find_cstr(e, "n");
+    CHECK(n && n->vals[0].type == SH_NULL);
+    CHECK_INT(e->nfields, 5);
+    sh_event_unref(e);
+}
+
+TEST(arrays_are_multi_valued) {
+    sh_diag d;
+    sh_event *e = parse("{\"event\":{\"category\":[\"process\",\"file\"]},\"a\":[{\"b\":1},{\"b\":2,\"c\":\"x\"}],\"e\":[],\"s\":[\"one\"]}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    sh_field *c = sh_event_find_cstr(e, "event.category");
+    CHECK(c && c->nvals == 2 && c->is_array);
+    CHECK_STR(str_of(e, "event.category", 1), "file");
+    sh_field *b = sh_event_find_cstr(e, "a.b");
+    CHECK(b && b->nvals == 2 && b->vals[1].i == 2);
+    CHECK_STR(str_of(e, "a.c", 0), "x");
+    sh_field *em = sh_event_find_cstr(e, "e");
+    CHECK(em && em->nvals == 0 && em->is_array);
+    sh_field *s = sh_event_find_cstr(e, "s");
+    CHECK(s && s->nvals == 1 && s->is_array);
+    sh_buf out = {0};
+    sh_event_to_json(e, &out, false);
+    CHECK_STR(sh_buf_cstr(&out), "{\"event.category\":[\"process\",\"file\"],\"a.b\":[1,2],\"a.c\":[\"x\"],\"e\":[],\"s\":[\"one\"]}");
+    sh_buf_free(&out);
+    sh_event_unref(e);
+}
+
+TEST(string_escapes) {
+    sh_diag d;
+    sh_event *e = parse("{\"p\":\"C:\\\\Windows\\\\x \\\"q\\\" \\u00e9\\ud83d\\ude00\\n\"}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    CHECK_STR(str_of(e, "p", 0), "C:\\Windows\\x \"q\" \xc3\xa9\xf0\x9f\x98\x80\n");
+    sh_event_unref(e);
+}
+
+TEST(elasticsearch_hit_is_unwrapped) {
+    sh_diag d;
+    sh_event *e = parse("{\"_index\":\"logs\",\"_id\":\"1\",\"_source\":{\"@timestamp\":\"2024-01-02T03:04:05.250Z\",\"host\":{\"name\":\"H1\"}}}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    CHECK_STR(str_of(e, "host.name", 0), "H1");
+    CHECK(sh_event_find_cstr(e, "_source.host.name") == NULL);
+    CHECK_INT(e->ts, 1704164645250000000LL);
+    CHECK_INT(e->schema, SH_SCHEMA_GENERIC);
+    sh_event_unref(e);
+}
+
+TEST(windows_rendering_is_normalised) {
+    sh_diag d;
+    const char *doc =
+        "{\"Event\":{\"#attributes\":{\"xmlns\":\"x\"},\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\"}},"
+        "\"EventID\":1,\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2025-11-27T07:40:10.165324Z\"}},\"EventRecordID\":5,"
+        "\"Execution\":{\"#attributes\":{\"ProcessID\":3544}},\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"pc1\","
+        "\"Security\":{\"#attributes\":{\"UserID\":\"S-1-5-18\"}}},"
+        "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\System32\\\\certutil.exe\",\"CommandLine\":\"certutil.exe -addstore Root a.cer\"}}}";
+    sh_event *e = parse(doc, &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    CHECK_INT(e->schema, SH_SCHEMA_WINDOWS);
+    CHECK_STR(str_of(e, "Provider_Name", 0), "Microsoft-Windows-Sysmon");
+    CHECK_STR(str_of(e, "TimeCreated", 0), "2025-11-27T07:40:10.165324Z");
+    CHECK_STR(str_of(e, "Execution_ProcessID", 0), "3544");
+    CHECK_STR(str_of(e, "Security_UserID", 0), "S-1-5-18");
+    CHECK_STR(str_of(e, "Image", 0), "C:\\Windows\\System32\\certutil.exe");
+    CHECK(sh_event_find_cstr(e, "xmlns") == NULL);
+    CHECK_INT(e->ts, 1764229210165324000LL);
+    /* the field model: ECS names from the Windows names */
+    sh_field *pn = sh_event_get(e, sh_fieldref_get("process.name", 12));
+    CHECK(pn && pn->nvals == 1 && strcmp(pn->vals[0].s, "certutil.exe") == 0);
+    sh_field *args = sh_event_get(e, sh_fieldref_get("process.args", 12));
+    CHECK(args && args->nvals == 4);
+    if (args && args->nvals == 4) CHECK_STR(args->vals[2].s, "Root");
+    sh_field *cat = sh_event_get(e, sh_fieldref_get("event.category", 14));
+    CHECK(cat && cat->nvals == 1 && strcmp(cat->vals[0].s, "process") == 0);
+    sh_field *ty = sh_event_get(e, sh_fieldref_get("event.type", 10));
+    CHECK(ty && strcmp(ty->vals[0].s, "start") == 0);
+    sh_field *hn = sh_event_get(e, sh_fieldref_get("host.name", 9));
+    CHECK(hn && strcmp(hn->vals[0].s, "pc1") == 0);
+    CHECK(sh_event_get(e, sh_fieldref_get("file.path", 9)) == NULL);
+    /* derived fields are not printed */
+    sh_buf out = {0};
+    sh_event_to_json(e, &out, false);
+    CHECK(strstr(sh_buf_cstr(&out), "process.name") == NULL);
+    sh_buf_free(&out);
+    sh_event_unref(e);
+}
+
+static void expect_error(const char *text, long col, const char *msg) {
+    sh_diag d;
+    sh_event *e = parse(text, &d);
+    if (e) {
+        FAILF("accepted invalid document %s", text);
+        sh_event_unref(e);
+        return;
+    }
+    if (d.col != col || strcmp(d.msg, msg) != 0)
+        FAILF("for %s: got col %ld \"%s\", expected col %ld \"%s\"", text, d.col, d.msg, col, msg);
+}
+
+TEST(error_messages) {
+    expect_error("{\"a\":1,}", 8, "expected a string key, found '}'");
+    expect_error("{\"a\" 1}", 6, "expected ':' after key, found '1'");
+    expect_error("{\"a\":tru}", 6, "unexpected 't'");
+    expect_error("{\"a\":\"x}", 6, "unterminated string");
+    expect_error("[1,2]", 1, "top-level value is not an object (found '[')");
+    expect_error("{\"a\":1} x", 9, "unexpected 'x' after the document");
+    expect_error("{\"a\":\"\xff\"}", 7, "invalid UTF-8");
+    expect_error("{\"a\":\"\\ud800\"}", 7, "lone surrogate in \\u escape");
+    expect_error("{\"a\":01}", 7, "expected ',' or '}' in object, found '1'");
+    expect_error("{\"a\":\"\t\"}", 7, "control character in string");
+    expect_error("", 1, "empty document");
+    expect_error("{\"a\":-}", 6, "invalid number");
+}
+
+TEST(deep_nesting_is_refused) {
+    sh_buf b = {0};
+    sh_buf_puts(&b, "{\"a\":");
+    for (int i = 0; i < 300; i++) sh_buf_puts(&b, "[");
+    sh_diag d;
+    sh_event *e = parse(sh_buf_cstr(&b), &d);
+    CHECK(e == NULL);
+    CHECK_STR(d.msg, "nesting deeper than 256");
+    sh_buf_free(&b);
+}
+
+TEST(argv_splitting) {
+    static const struct { const char *cmd; int n; const char *args[6]; } cases[] = {
+        {"\"C:\\Program Files\\a.exe\" -x \"a b\" c", 4, {"C:\\Program Files\\a.exe", "-x", "a b", "c"}},
+        {"a.exe \"\\\"q\\\"\" x\\\\\\\"y", 3, {"a.exe", "\"q\"", "x\\\"y"}},
+        {"a.exe C:\\dir\\ \"d\\\\\"", 3, {"a.exe", "C:\\dir\\", "d\\"}},
+        {"powershell.exe -Command \"New-SelfSignedCertificate -Type CodeSigningCert\"", 3,
+         {"powershell.exe", "-Command", "New-SelfSignedCertificate -Type CodeSigningCert"}},
+        {"  x.exe   a\t\tb  ", 3, {"x.exe", "a", "b"}},
+        {"a.exe \"say \"\"hi\"\"\"", 2, {"a.exe", "say \"hi\""}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sh_event *e = sh_event_new();
+        sh_field *f = sh_event_field_get_or_add(e, "args", 4, NULL);
+        sh_split_cmdline(e, f, cases[i].cmd, strlen(cases[i].cmd));
+        f = sh_event_find_cstr(e, "args");
+        if ((int)f->nvals != cases[i].n) FAILF("%s: %u args, expected %d", cases[i].cmd, f->nvals, cases[i].n);
+        else
+            for (int k = 0; k < cases[i].n; k++) CHECK_STR(f->vals[k].s, cases[i].args[k]);
+        sh_event_unref(e);
+    }
+}
+
+TEST(time_parsing) {
+    CHECK_INT(sh_parse_time("1970-01-01T00:00:00Z", 20), 0);
+    CHECK_INT(sh_parse_time("2024-02-29T12:00:00.5+01:00", 27), 1709204400500000000LL);
+    CHECK_INT(sh_parse_time("2025-11-27 07:40:10.132", 23), 1764229210132000000LL);
+    CHECK_INT(sh_parse_time("2022-12-12", 10), 1670803200000000000LL);
+    CHECK(sh_parse_time("12-12-2022", 10) == SH_TS_NONE);
+    CHECK(sh_parse_time("2022-13-01", 10) == SH_TS_NONE);
+    char buf[40];
+    sh_format_time(1704164645250000000LL, buf);
+    CHECK_STR(buf, "2024-01-02T03:04:05.250Z");
+}
+
+TEST(case_folding) {
+    CHECK(sh_memieq("CertUtil.EXE", 12, "certutil.exe", 12));
+    CHECK(sh_memieq("\xc3\x89T\xc3\x89", 5, "\xc3\xa9t\xc3\xa9", 5));               /* ÉTÉ / été */
+    CHECK(sh_memieq("\xd0\x9f\xd0\xa0\xd0\x98", 6, "\xd0\xbf\xd1\x80\xd0\xb8", 6)); /* ПРИ / при */
+    CHECK(!sh_memieq("abc", 3, "abd", 3));
+    CHECK(!sh_memieq("abc", 3, "ab", 2));
+    char out[32];
+    size_t n = sh_utf8_lower("\xce\x91\xce\x92 X", 6, out);
+    out[n] = 0;
+    CHECK_STR(out, "\xce\xb1\xce\xb2 x");
+}
+
+/* ------------------------------------------------------------ jansson */
+
+static void flatten(json_t *v, sh_buf *path, sh_buf *out, bool in_array) {
+    size_t saved = path->len;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c) {
+            path->len = saved;
+            if (saved) sh_buf_putc(path, '.');
+            sh_buf_puts(path, k);
+            flatten(c, path, out, false);
+        }
+        path->len = saved;
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) flatten(c, path, out, true);
+        return;
+    }
+    sh_buf_put(out, path->data, path->len);
+    sh_buf_putc(out, '=');
+    if (json_is_string(v)) sh_buf_json_str(out, json_string_value(v), json_string_length(v));
+    else if (json_is_integer(v)) sh_buf_printf(out, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v)) sh_buf_printf(out, "%.17g", json_real_value(v));
+    else if (json_is_true(v)) sh_buf_puts(out, "true");
+    else if (json_is_false(v)) sh_buf_puts(out, "false");
+    else sh_buf_puts(out, "null");
+    sh_buf_putc(out, '\n');
+    (void)in_array;
+}
+
+/* our side: one line per value, field by field, in order of first value */
+static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void sort_lines(sh_buf *b) {
+    size_t n = 0;
+    for (size_t i = 0; i < b->len; i++) n += b->data[i] == '\n';
+    char **lines = calloc(n + 1, sizeof *lines);
+    char *p = (char *)sh_buf_cstr(b);
+    size_t k = 0;
+    for (char *q = p; *q;) {
+        char *nl = strchr(q, '\n');
+        *nl = 0;
+        lines[k++] = q;
+        q = nl + 1;
+    }
+    qsort(lines, k, sizeof *lines, cmp_lines);
+    sh_buf o = {0};
+    for (size_t i = 0; i < k; i++) {
+        sh_buf_puts(&o, lines[i]);
+        sh_buf_putc(&o, '\n');
+    }
+    free(lines);
+    sh_buf_free(b);
+    *b = o;
+}
+
+static void ours_flat(sh_event *e, sh_buf *out) {
+    for (uint32_t i = 0; i < e->nfields; i++) {
+        sh_field *f = e->fields[i];
+        for (uint32_t k = 0; k < f->nvals; k++) {
+            sh_buf_put(out, f->name, f->nlen);
+            sh_buf_putc(out, '=');
+            sh_value *v = &f->vals[k];
+            if (v->type == SH_STR) sh_buf_json_str(out, v->s, v->len);
+            else if (v->type == SH_INT) sh_buf_printf(out, "%lld", (long long)v->i);
+            else if (v->type == SH_FLOAT) sh_buf_printf(out, "%.17g", v->f);
+            else if (v->type == SH_BOOL) sh_buf_puts(out, v->b ? "true" : "false");
+            else sh_buf_puts(out, "null");
+            sh_buf_putc(out, '\n');
+        }
+    }
+}
+
+static int g_diff_docs, g_diff_bad;
+
+static void differential(const char *text, size_t len, const char *where) {
+    json_error_t je;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+    sh_event *e = sh_event_new();
+    sh_diag d;
+    sh_json_opts o = {.keep_raw = false, .unwrap = false};
+    bool ok = sh_json_parse_event(text, len, e, &o, &d);
+    g_diff_docs++;
+    if (!j || !json_is_object(j)) {
+        if (ok && (!j || json_is_object(j))) {
+            g_diff_bad++;
+            FAILF("%s: jansson rejects (%s) but shrike accepts", where, je.text);
+        }
+    } else if (!ok) {
+        g_diff_bad++;
+        FAILF("%s: shrike rejects (%s) but jansson accepts", where, d.msg);
+    } else {
+        sh_buf a = {0}, b = {0}, path = {0};
+        flatten(j, &path, &a, false);
+        ours_flat(e, &b);
+        sort_lines(&a);
+        sort_lines(&b);
+        if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0)) {
+            g_diff_bad++;
+            FAILF("%s: values differ from jansson", where);
+        }
+        sh_buf_free(&a);
+        sh_buf_free(&b);
+        sh_buf_free(&path);
+    }
+    if (j) json_decref(j);
+    sh_event_unref(e);
+}
+
+TEST(differential_handwritten) {
+    static const char *docs[] = {
+        "{}", "{\"a\":{}}", "{\"a\":[[1,2],[3]]}", "{\"a\":1e3,\"b\":-0.5E-2,\"c\":123456789012345}",
+        "{\"a\":\"\\u0041\\u00df\\u4e2d\"}", "{\"a\":[null,true,false]}", "{\"a\" : \"x\" , \"b\":\n[ 1 ]}",
+        "{\"a\":1,,}", "{\"a\":[1,]}", "{\"a\":.5}", "{\"a\":\"\\x\"}", "{\"a\":NaN}", "{\"a\":1 \"b\":2}",
+        "{\"a.b\":1,\"a\":{\"c\":2}}", "{\"x\":\"\xe2\x82\xac\"}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":[{}]}",
+    };
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) differential(docs[i], strlen(docs[i]), docs[i]);
+}
+
+typedef struct diff_ctx { int files; } diff_ctx;
+
+static void diff_file(const char *path) {
+    size_t len;
+    sh_diag d;
+    char *text = sh_read_file(path, &len, &d);
+    if (!text) return;
+    /* NDJSON: every line a document; otherwise the documents the file holds */
+    size_t off = 0;
+    long lines;
+    while (off < len) {
+        while (off < len && (text[off] == ' ' || text[off] == '\n' || text[off] == '\r' || text[off] == '\t' ||
+                             text[off] == ',' || text[off] == '['))
+            off++;
+        if (off >= len || text[off] != '{') break;
+        size_t span = sh_json_value_span(text + off, len - off, &lines);
+        if (!span) break;
+        char where[512];
+        snprintf(where, sizeof where, "%s@%zu", path, off);
+        differential(text + off, span, where);
+        off += span;
+    }
+    free(text);
+}
+
+TEST(differential_shared_data) {
+    static const char *files[] = {
+        "../shared/data/eql/elasticsearch-qa/test_data.json",
+        "../shared/data/eql/elasticsearch-qa/data/extra.data",
+        "../shared/data/eql/elasticsearch-qa/data/sample1.data",
+        "../shared/data/ecs/elastic-golden/elastic-beats/x-pack/winlogbeat/module/sysmon/test/testdata/ingest/sysmon-9.01.golden.json",
+    };
+    FILE *probe = fopen(files[0], "r");
+    if (!probe) {
+        printf("test_json: ../shared/data not found, differential on shared data skipped\n");
+        return;
+    }
+    fclose(probe);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) diff_file(files[i]);
+    printf("test_json: differential vs jansson: %d documents, %d disagreements\n", g_diff_docs, g_diff_bad);
+}
+
+int main(void) {
+    RUN(flattens_nested_objects);
+    RUN(arrays_are_multi_valued);
+    RUN(string_escapes);
+    RUN(elasticsearch_hit_is_unwrapped);
+    RUN(windows_rendering_is_normalised);
+    RUN(error_messages);
+    RUN(deep_nesting_is_refused);
+    RUN(argv_splitting);
+    RUN(time_parsing);
+    RUN(case_folding);
+    RUN(differential_handwritten);
+    RUN(differential_shared_data);
+    TEST_MAIN_END();
+}
