@@ -30,7 +30,7 @@ deps:
 # shrike's main job on the bundled sample data with the bundled rule pack
 demo: deps
 	@$(MAKE) -s all
-	$(BUILD)/shrike scan -f table samples/
+	$(BUILD)/shrike scan -f table tests/scenarios/*/*.ndjson
 
 $(BUILD)/shrike: $(CLI_OBJ) $(BUILD)/libshrike.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libshrike.a $(LIBS)

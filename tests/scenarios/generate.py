@@ -1,0 +1,1147 @@
+#!/usr/bin/env python3
+"""generate.py: writes shrike's T1587.002 acceptance scenarios as NDJSON test data.
+
+Every scenario folder under tests/scenarios/ holds one activity rendered twice:
+
+  endpoint.ndjson    Elastic Endpoint documents (logs-endpoint.events.process/file/registry-*)
+  winlogbeat.ndjson  Winlogbeat 8 documents after the module ingest pipelines (sysmon,
+                     security, powershell), i.e. what a winlogbeat-* index holds
+
+plus expected.tsv (FILE, RULE_ID, COUNT, NOTE: the alerts each rule of rules/eql raises on
+each file), which tests/e2e/scenarios.sh checks against `shrike scan`.
+
+All values (hosts, users, SIDs, GUIDs, hashes, pids, times) are made up here. The document
+shapes follow the public Elastic fixtures described in docs/scenarios.md: the Winlogbeat
+golden files of the sysmon, security and powershell modules, and Elastic Endpoint documents.
+
+The NDJSON files are committed; run this script (python3 tests/scenarios/generate.py from the
+repository root) only to regenerate them after changing it. Before writing expected.tsv it
+checks each expected count against a small Python model of the two rules' conditions, so a
+count in this file that disagrees with EQL's semantics as modelled here stops the run.
+"""
+
+import base64
+import datetime as dt
+import fnmatch
+import hashlib
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+RULE_VERBATIM = "3c61745c-61a8-5572-942c-0a3408dacc18"   # t1587_002_code_signing_certificates.toml
+RULE_CMDLINE = "8140c134-a943-55dc-96ac-4124b754bb10"    # ..._cmdline.toml
+
+
+# --------------------------------------------------------------------------- argv splitting
+
+def argv_windows(cmd):
+    """CommandLineToArgvW: argv[0] runs to the next quote (if quoted) or blank, with no
+    backslash processing; later arguments follow the 2n / 2n+1 backslash rules, and a doubled
+    quote inside a quoted run is a literal quote. Elastic Endpoint reports this split."""
+    args, i, n = [], 0, len(cmd)
+    if n == 0:
+        return args
+    if cmd[0] == '"':
+        j = cmd.find('"', 1)
+        j = n if j < 0 else j
+        args.append(cmd[1:j])
+        i = j + 1
+    else:
+        j = i
+        while j < n and cmd[j] not in ' \t':
+            j += 1
+        args.append(cmd[:j])
+        i = j
+    while True:
+        while i < n and cmd[i] in ' \t':
+            i += 1
+        if i >= n:
+            return args
+        cur, inq = [], False
+        while i < n:
+            c = cmd[i]
+            if c in ' \t' and not inq:
+                break
+            if c == '\\':
+                k = i
+                while k < n and cmd[k] == '\\':
+                    k += 1
+                nb = k - i
+                if k < n and cmd[k] == '"':
+                    cur.append('\\' * (nb // 2))
+                    if nb % 2:
+                        cur.append('"')
+                        i = k + 1
+                    else:
+                        i = k
+                    continue
+                cur.append('\\' * nb)
+                i = k
+                continue
+            if c == '"':
+                if inq and i + 1 < n and cmd[i + 1] == '"':
+                    cur.append('"')
+                    i += 2
+                    continue
+                inq = not inq
+                i += 1
+                continue
+            cur.append(c)
+            i += 1
+        args.append(''.join(cur))
+
+
+def argv_sysmon_pipeline(cmd):
+    """The split the Winlogbeat sysmon pipeline applies to CommandLine: the same quote and
+    backslash rules for every argument, argv[0] included, blanks between arguments skipped."""
+    args, i, n = [], 0, len(cmd)
+    while i < n:
+        if cmd[i] in ' \t':
+            i += 1
+            continue
+        cur, inq, nb = [], False, 0
+        while i < n:
+            c = cmd[i]
+            if c in ' \t' and not inq:
+                break
+            if c == '"':
+                cur.append('\\' * (nb // 2))
+                if nb % 2 == 0:
+                    if inq and i + 1 < n and cmd[i + 1] == '"':
+                        cur.append('"')
+                        i += 1
+                    inq = not inq
+                else:
+                    cur.append('"')
+                nb = 0
+            elif c == '\\':
+                nb += 1
+            else:
+                cur.append('\\' * nb)
+                nb = 0
+                cur.append(c)
+            i += 1
+        cur.append('\\' * nb)
+        args.append(''.join(cur))
+    return args
+
+
+def argv_security_pipeline(cmd):
+    """The split the Winlogbeat security pipeline applies to a 4688 CommandLine: break at
+    white space outside double quotes, keep the quotes, and keep the empty element that two
+    blanks in a row produce."""
+    out, start, inq = [], 0, False
+    for i, c in enumerate(cmd):
+        if c == '"':
+            inq = not inq
+        if c.isspace() and not inq:
+            out.append(cmd[start:i])
+            start = i + 1
+        if i == len(cmd) - 1:
+            out.append(cmd[start:i + 1])
+    return out
+
+
+# --------------------------------------------------------------------------- ids and hashes
+
+def h(label, algo="sha256"):
+    return hashlib.new(algo, label.encode()).hexdigest()
+
+
+def guid_like(label):
+    x = h(label, "md5").upper()
+    return "{%s-%s-%s-%s-%s}" % (x[0:8], x[8:12], x[12:16], x[16:20], x[20:32])
+
+
+def thumbprint(label):
+    return h(label, "sha1").upper()
+
+
+# --------------------------------------------------------------------------- model objects
+
+class Host:
+    def __init__(self, name, domain_fqdn, os_variant, os_version, build, sysmon_pid,
+                 ip, mac, workgroup=False):
+        self.name = name
+        self.fqdn = name if workgroup else "%s.%s" % (name, domain_fqdn)
+        self.os_variant, self.os_version, self.build = os_variant, os_version, build
+        self.sysmon_pid = sysmon_pid
+        self.ip, self.mac = ip, mac
+        self.id = h("host-id:" + name, "md5")
+        self.agent_id = str(guid_like("endpoint-agent:" + name))[1:-1].lower()
+        self.beat_id = str(guid_like("winlogbeat-agent:" + name))[1:-1].lower()
+        self.guid_prefix = h("sysmon-machine:" + name, "md5")[:8].upper()
+        self.record = {"sysmon": 48210, "security": 913344, "powershell": 7391}
+        self.ep_seq = 226417
+
+    def next_record(self, channel):
+        self.record[channel] += 1 + (self.record[channel] % 3)
+        return self.record[channel]
+
+    def next_seq(self):
+        self.ep_seq += 7
+        return self.ep_seq
+
+
+class User:
+    def __init__(self, domain, name, sid, logon_id="0x3e7"):
+        self.domain, self.name, self.sid, self.logon_id = domain, name, sid, logon_id
+
+    @property
+    def qualified(self):
+        return "%s\\%s" % (self.domain, self.name)
+
+
+SYSTEM = User("NT AUTHORITY", "SYSTEM", "S-1-5-18", "0x3e7")
+NETWORK_SERVICE = User("NT AUTHORITY", "NETWORK SERVICE", "S-1-5-20", "0x3e4")
+
+# Image facts: PE version resource, signer, hashes label. None means "no version resource".
+MS_PRODUCT = "Microsoft\u00ae Windows\u00ae Operating System"
+KITS = "C:\\Program Files (x86)\\Windows Kits\\10\\bin\\10.0.22621.0\\x64\\"
+IMAGES = {
+    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe":
+        dict(company="Microsoft Corporation", description="Windows PowerShell", product=MS_PRODUCT,
+             file_version="10.0.22621.3085 (WinBuild.160101.0800)", original="PowerShell.EXE",
+             signer="Microsoft Windows"),
+    "C:\\Windows\\System32\\cmd.exe":
+        dict(company="Microsoft Corporation", description="Windows Command Processor", product=MS_PRODUCT,
+             file_version="10.0.22621.3085 (WinBuild.160101.0800)", original="Cmd.Exe",
+             signer="Microsoft Windows"),
+    "C:\\Windows\\System32\\certutil.exe":
+        dict(company="Microsoft Corporation", description="CertUtil.exe", product=MS_PRODUCT,
+             file_version="10.0.22621.3085 (WinBuild.160101.0800)", original="CertUtil.exe",
+             signer="Microsoft Windows"),
+    "C:\\Windows\\System32\\cscript.exe":
+        dict(company="Microsoft Corporation", description="Microsoft \u00ae Console Based Script Host",
+             product="Microsoft \u00ae Windows Script Host", file_version="5.812.10240.16384",
+             original="cscript.exe", signer="Microsoft Windows"),
+    "C:\\Windows\\System32\\svchost.exe":
+        dict(company="Microsoft Corporation", description="Host Process for Windows Services",
+             product=MS_PRODUCT, file_version="10.0.20348.2227 (WinBuild.160101.0800)",
+             original="svchost.exe", signer="Microsoft Windows Publisher"),
+    "C:\\Windows\\explorer.exe":
+        dict(company="Microsoft Corporation", description="Windows Explorer", product=MS_PRODUCT,
+             file_version="10.0.22621.3085 (WinBuild.160101.0800)", original="EXPLORER.EXE",
+             signer="Microsoft Windows"),
+    "C:\\Program Files\\OpenSSL-Win64\\bin\\openssl.exe":
+        dict(company="The OpenSSL Project, https://www.openssl.org/", description="OpenSSL application",
+             product="The OpenSSL Toolkit", file_version="3.2.1", original="openssl.exe", signer=None),
+    "C:\\Program Files\\Git\\usr\\bin\\openssl.exe": None,
+    "C:\\Program Files\\PowerShell\\7\\pwsh.exe":
+        dict(company="Microsoft Corporation", description="pwsh", product="PowerShell",
+             file_version="7.4.1.500", original="pwsh.dll", signer="Microsoft Corporation"),
+    KITS + "signtool.exe":
+        dict(company="Microsoft Corporation", description="Sign Tool", product=MS_PRODUCT,
+             file_version="10.0.22621.755 (WinBuild.160101.0800)", original="signtool.exe",
+             signer="Microsoft Corporation"),
+    KITS + "makecert.exe":
+        dict(company="Microsoft Corporation", description="Certificate Creation Tool", product=MS_PRODUCT,
+             file_version="10.0.22621.755 (WinBuild.160101.0800)", original="MAKECERT.EXE",
+             signer="Microsoft Corporation"),
+    KITS + "pvk2pfx.exe":
+        dict(company="Microsoft Corporation", description="Pvk2Pfx", product=MS_PRODUCT,
+             file_version="10.0.22621.755 (WinBuild.160101.0800)", original="pvk2pfx.exe",
+             signer="Microsoft Corporation"),
+    "C:\\agent\\bin\\Agent.Worker.exe":
+        dict(company="Microsoft Corporation", description="Agent.Worker", product="Agent.Worker",
+             file_version="3.236.1.0", original="Agent.Worker.dll", signer="Microsoft Corporation"),
+}
+
+
+class Proc:
+    """A process. Only processes passed to Scenario.start get a start event; the others are
+    ancestors that started before the scenario's window and appear as parents."""
+    def __init__(self, host, user, pid, image, cmdline, parent=None, cwd=None,
+                 integrity="Medium", elevated=False, session=1, started=None):
+        self.host, self.user, self.pid = host, user, pid
+        self.image, self.cmdline, self.parent = image, cmdline, parent
+        self.cwd = cwd or ("C:\\Windows\\system32\\" if user.sid in ("S-1-5-18", "S-1-5-20")
+                           else "C:\\Users\\%s\\" % user.name)
+        self.integrity, self.elevated, self.session = integrity, elevated, session
+        self.started = started
+        label = "%s:%d:%s" % (host.name, pid, cmdline)
+        g = h("guid:" + label, "md5").upper()
+        self.guid = "{%s-%s-%s-%s-00000000%s00}" % (host.guid_prefix, g[0:4], g[4:8], g[8:12], g[12:14])
+        filetime = 133600000000000000 + int(h("ft:" + label, "md5")[:10], 16) % 10 ** 12
+        self.entity_id = base64.b64encode(("%s-%d-%d" % (host.agent_id, pid, filetime)).encode()).decode()
+        self.info = IMAGES.get(image)
+        hl = "image:" + image
+        self.sha256, self.sha1, self.md5 = h(hl), h(hl, "sha1"), h(hl, "md5")
+        self.imphash = h("imphash:" + image, "md5")
+        self.logon_guid = "{%s-%s-0000-0000-%s}" % (host.guid_prefix, h("lg:" + user.name, "md5")[:4].upper(),
+                                                     h("lg2:" + user.name + host.name, "md5")[:12].upper())
+
+    @property
+    def name(self):
+        return self.image.rsplit("\\", 1)[-1]
+
+    def ancestry(self):
+        out, p = [], self.parent
+        while p is not None and len(out) < 5:
+            out.append(p.entity_id)
+            p = p.parent
+        return out
+
+
+# --------------------------------------------------------------------------- time helpers
+
+def iso(t, digits):
+    s = t.strftime("%Y-%m-%dT%H:%M:%S")
+    frac = "%06d" % t.microsecond
+    if digits == 3:
+        return "%s.%sZ" % (s, frac[:3])
+    if digits == 6:
+        return "%s.%sZ" % (s, frac)
+    return "%s.%s%sZ" % (s, frac, str((t.microsecond * 7) % 10))  # 7 digits, Windows TimeCreated
+
+
+def utc_time(t):
+    return t.strftime("%Y-%m-%d %H:%M:%S.") + "%03d" % (t.microsecond // 1000)
+
+
+# --------------------------------------------------------------------------- Elastic Endpoint
+
+ENDPOINT_VERSION = "8.13.2"
+ENDPOINT_ECS = "8.10.0"
+
+
+def ep_host(host):
+    return {
+        "architecture": "x86_64",
+        "hostname": host.name,
+        "id": host.id,
+        "ip": host.ip,
+        "mac": host.mac,
+        "name": host.name,
+        "os": {
+            "Ext": {"variant": host.os_variant},
+            "family": "windows",
+            "full": "%s %s (10.0.%s)" % (host.os_variant, host.os_version, host.build),
+            "kernel": "%s (10.0.%s)" % (host.os_version, host.build),
+            "name": "Windows",
+            "platform": "windows",
+            "type": "windows",
+            "version": host.os_version,
+        },
+    }
+
+
+def ep_signature(p):
+    if p.info is None or p.info.get("signer") is None:
+        return {"exists": False}
+    return {"exists": True, "status": "trusted", "subject_name": p.info["signer"], "trusted": True}
+
+
+def ep_user(u):
+    return {"domain": u.domain, "id": u.sid, "name": u.name}
+
+
+def ep_base(host, t, dataset, action, category, etype, message):
+    seq = host.next_seq()
+    return {
+        "@timestamp": iso(t, 6),
+        "agent": {"id": host.agent_id, "type": "endpoint", "version": ENDPOINT_VERSION},
+        "data_stream": {"dataset": dataset, "namespace": "default", "type": "logs"},
+        "ecs": {"version": ENDPOINT_ECS},
+        "elastic": {"agent": {"id": host.agent_id}},
+        "event": {
+            "action": action,
+            "agent_id_status": "verified",
+            "category": category,
+            "created": iso(t, 6),
+            "dataset": dataset,
+            "id": base64.b64encode(bytes.fromhex(h("ev:%s:%d" % (host.name, seq), "md5")[:24])).decode(),
+            "ingested": iso(t + dt.timedelta(seconds=2, microseconds=381000), 6)[:-4] + "Z",
+            "kind": "event",
+            "module": "endpoint",
+            "sequence": seq,
+            "type": etype,
+        },
+        "host": ep_host(host),
+        "message": message,
+    }
+
+
+def ep_proc_ref(p):
+    """The process fields Endpoint puts on file and registry events."""
+    return {
+        "Ext": {"ancestry": p.ancestry(), "code_signature": [ep_signature(p)]},
+        "code_signature": ep_signature(p),
+        "entity_id": p.entity_id,
+        "executable": p.image,
+        "name": p.name,
+        "pid": p.pid,
+    }
+
+
+def ep_process_start(p, t):
+    d = ep_base(p.host, t, "endpoint.events.process", "start", ["process"], ["start"], "Endpoint process event")
+    args = argv_windows(p.cmdline)
+    proc = {
+        "Ext": {
+            "ancestry": p.ancestry(),
+            "code_signature": [ep_signature(p)],
+            "token": {
+                "elevation": p.elevated,
+                "elevation_type": "full" if p.elevated else "default",
+                "integrity_level_name": p.integrity.lower(),
+            },
+        },
+        "args": args,
+        "args_count": len(args),
+        "code_signature": ep_signature(p),
+        "command_line": p.cmdline,
+        "entity_id": p.entity_id,
+        "executable": p.image,
+        "hash": {"md5": p.md5, "sha1": p.sha1, "sha256": p.sha256},
+        "name": p.name,
+        "pid": p.pid,
+        "working_directory": p.cwd,
+    }
+    if p.info is not None:
+        proc["pe"] = {"company": p.info["company"], "description": p.info["description"],
+                      "file_version": p.info["file_version"], "original_file_name": p.info["original"],
+                      "product": p.info["product"]}
+    if p.parent is not None:
+        pa = p.parent
+        pargs = argv_windows(pa.cmdline)
+        proc["parent"] = {"args": pargs, "args_count": len(pargs), "code_signature": ep_signature(pa),
+                          "command_line": pa.cmdline, "entity_id": pa.entity_id, "executable": pa.image,
+                          "name": pa.name, "pid": pa.pid}
+    d["process"] = proc
+    d["user"] = ep_user(p.user)
+    return d
+
+
+def ep_file(p, t, path, action, size):
+    etype = ["creation"] if action == "creation" else ["change"]
+    d = ep_base(p.host, t, "endpoint.events.file", action, ["file"], etype, "Endpoint file event")
+    directory, name = path.rsplit("\\", 1)
+    d["file"] = {"directory": directory, "extension": name.rsplit(".", 1)[-1], "name": name,
+                 "path": path, "size": size}
+    d["process"] = ep_proc_ref(p)
+    d["user"] = ep_user(p.user)
+    return d
+
+
+def ep_registry(p, t, target_object):
+    """target_object is Sysmon's spelling (HKLM\\... or HKU\\<sid>\\...); Endpoint writes the user
+    hive as HKEY_USERS and keeps HKLM short."""
+    hive_short, rest = target_object.split("\\", 1)
+    path = ("HKEY_USERS\\" + rest) if hive_short == "HKU" else target_object
+    key, value = rest.rsplit("\\", 1)
+    d = ep_base(p.host, t, "endpoint.events.registry", "modification", ["registry"], ["change"],
+                "Endpoint registry event")
+    d["registry"] = {"data": {"type": "REG_BINARY"}, "hive": hive_short, "key": key, "path": path,
+                     "value": value}
+    d["process"] = ep_proc_ref(p)
+    d["user"] = ep_user(p.user)
+    return d
+
+
+# --------------------------------------------------------------------------- Winlogbeat
+
+BEAT_VERSION = "8.13.4"
+SYSMON_GUID = "{5770385F-C22A-43E0-BF4C-06F5698FFBD9}"
+SECURITY_GUID = "{54849625-5478-4994-A5BA-3E3B0328C30D}"
+POWERSHELL_GUID = "{a0c1853b-5c40-4b15-8766-3cf1c58f985a}"
+
+
+def wb_host(host):
+    return {
+        "architecture": "x86_64",
+        "hostname": host.name,
+        "id": host.id,
+        "ip": host.ip,
+        "mac": [m.upper().replace(":", "-") for m in host.mac],
+        "name": host.name,
+        "os": {"build": host.build, "family": "windows", "kernel": "10.0.%s" % host.build,
+               "name": host.os_variant, "platform": "windows", "type": "windows",
+               "version": "10.0"},
+    }
+
+
+def wb_agent(host):
+    return {"ephemeral_id": guid_like("eph:" + host.name)[1:-1].lower(), "id": host.beat_id,
+            "name": host.name, "type": "winlogbeat", "version": BEAT_VERSION}
+
+
+def wb_sysmon_base(host, t, code, action, category, etype, task, version, message):
+    rec = host.next_record("sysmon")
+    return {
+        "@timestamp": iso(t, 3),
+        "agent": wb_agent(host),
+        "ecs": {"version": "8.0.0"},
+        "event": {"action": action, "category": category, "code": code, "kind": "event",
+                  "module": "sysmon", "provider": "Microsoft-Windows-Sysmon", "type": etype},
+        "host": wb_host(host),
+        "log": {"level": "information"},
+        "message": message,
+        "winlog": {
+            "api": "wineventlog",
+            "channel": "Microsoft-Windows-Sysmon/Operational",
+            "computer_name": host.fqdn,
+            "event_id": code,
+            "opcode": "Info",
+            "process": {"pid": host.sysmon_pid, "thread": {"id": 4004 + 4 * (rec % 211)}},
+            "provider_guid": SYSMON_GUID,
+            "provider_name": "Microsoft-Windows-Sysmon",
+            "record_id": str(rec),
+            "task": task,
+            "user": {"domain": "NT AUTHORITY", "identifier": "S-1-5-18", "name": "SYSTEM",
+                     "type": "Well Known Group"},
+            "version": version,
+        },
+    }
+
+
+def sysmon_hashes(p):
+    return "SHA1=%s,MD5=%s,SHA256=%s,IMPHASH=%s" % (p.sha1.upper(), p.md5.upper(), p.sha256.upper(),
+                                                   p.imphash.upper())
+
+
+def wb_sysmon_1(p, t):
+    pa = p.parent
+    info = p.info or {}
+    dash = lambda k: info.get(k, "-") if info else "-"
+    msg = "\n".join([
+        "Process Create:", "RuleName: -", "UtcTime: " + utc_time(t), "ProcessGuid: " + p.guid,
+        "ProcessId: %d" % p.pid, "Image: " + p.image, "FileVersion: " + dash("file_version"),
+        "Description: " + dash("description"), "Product: " + dash("product"),
+        "Company: " + dash("company"), "OriginalFileName: " + dash("original"),
+        "CommandLine: " + p.cmdline, "CurrentDirectory: " + p.cwd, "User: " + p.user.qualified,
+        "LogonGuid: " + p.logon_guid, "LogonId: " + p.user.logon_id,
+        "TerminalSessionId: %d" % p.session, "IntegrityLevel: " + p.integrity,
+        "Hashes: " + sysmon_hashes(p), "ParentProcessGuid: " + pa.guid,
+        "ParentProcessId: %d" % pa.pid, "ParentImage: " + pa.image,
+        "ParentCommandLine: " + pa.cmdline, "ParentUser: " + pa.user.qualified])
+    d = wb_sysmon_base(p.host, t, "1", "Process creation", ["process"], ["start"],
+                       "Process Create (rule: ProcessCreate)", 5, msg)
+    ed = {"IntegrityLevel": p.integrity, "LogonGuid": p.logon_guid, "LogonId": p.user.logon_id,
+          "ParentUser": pa.user.qualified, "TerminalSessionId": str(p.session)}
+    if info:
+        ed.update({"Company": info["company"], "Description": info["description"],
+                   "FileVersion": info["file_version"], "Product": info["product"]})
+    d["winlog"]["event_data"] = ed
+    args, pargs = argv_sysmon_pipeline(p.cmdline), argv_sysmon_pipeline(pa.cmdline)
+    proc = {
+        "args": args, "args_count": len(args), "command_line": p.cmdline, "entity_id": p.guid,
+        "executable": p.image,
+        "hash": {"md5": p.md5, "sha1": p.sha1, "sha256": p.sha256},
+        "name": p.name,
+        "parent": {"args": pargs, "args_count": len(pargs), "command_line": pa.cmdline,
+                   "entity_id": pa.guid, "executable": pa.image, "name": pa.name, "pid": pa.pid},
+        "pe": {"imphash": p.imphash},
+        "pid": p.pid, "working_directory": p.cwd,
+    }
+    if info:
+        proc["pe"].update({"company": info["company"], "description": info["description"],
+                           "file_version": info["file_version"], "original_file_name": info["original"],
+                           "product": info["product"]})
+    d["process"] = proc
+    d["related"] = {"hash": [p.sha1, p.md5, p.sha256, p.imphash], "user": [p.user.name]}
+    d["user"] = {"domain": p.user.domain, "id": "S-1-5-18", "name": p.user.name}
+    return d
+
+
+def wb_sysmon_11(p, t, path, created):
+    msg = "\n".join(["File created:", "RuleName: -", "UtcTime: " + utc_time(t), "ProcessGuid: " + p.guid,
+                     "ProcessId: %d" % p.pid, "Image: " + p.image, "TargetFilename: " + path,
+                     "CreationUtcTime: " + utc_time(created), "User: " + p.user.qualified])
+    d = wb_sysmon_base(p.host, t, "11", "FileCreate", ["file"], ["creation"],
+                       "File created (rule: FileCreate)", 2, msg)
+    d["winlog"]["event_data"] = {"CreationUtcTime": utc_time(created)}
+    directory, name = path.rsplit("\\", 1)
+    d["file"] = {"directory": directory, "extension": name.rsplit(".", 1)[-1], "name": name, "path": path}
+    d["process"] = {"entity_id": p.guid, "executable": p.image, "name": p.name, "pid": p.pid}
+    d["related"] = {"user": [p.user.name]}
+    d["user"] = {"domain": p.user.domain, "id": "S-1-5-18", "name": p.user.name}
+    return d
+
+
+def wb_sysmon_13(p, t, target_object, details="Binary Data"):
+    msg = "\n".join(["Registry value set:", "RuleName: -", "EventType: SetValue", "UtcTime: " + utc_time(t),
+                     "ProcessGuid: " + p.guid, "ProcessId: %d" % p.pid, "Image: " + p.image,
+                     "TargetObject: " + target_object, "Details: " + details, "User: " + p.user.qualified])
+    d = wb_sysmon_base(p.host, t, "13", "RegistryEvent (Value Set)", ["configuration", "registry"], ["change"],
+                       "Registry value set (rule: RegistryEvent)", 2, msg)
+    d["winlog"]["event_data"] = {"EventType": "SetValue"}
+    tokens = target_object.split("\\")
+    d["registry"] = {"data": {"strings": [details], "type": "REG_BINARY"}, "hive": tokens[0],
+                     "key": "\\".join(tokens[1:]), "path": target_object, "value": tokens[-1]}
+    d["process"] = {"entity_id": p.guid, "executable": p.image, "name": p.name, "pid": p.pid}
+    d["related"] = {"user": [p.user.name]}
+    d["user"] = {"domain": p.user.domain, "id": "S-1-5-18", "name": p.user.name}
+    return d
+
+
+SEC_4688_TAIL = (
+    "\n\nToken Elevation Type indicates the type of token that was assigned to the new process in accordance "
+    "with User Account Control policy.\n\nType 1 is a full token with no privileges removed or groups disabled.  "
+    "A full token is only used if User Account Control is disabled or if the user is the built-in Administrator "
+    "account or a service account.\n\nType 2 is an elevated token with no privileges removed or groups disabled.  "
+    "An elevated token is used when User Account Control is enabled and the user chooses to start the program "
+    "using Run as administrator.  An elevated token is also used when an application is configured to always "
+    "require administrative privilege or to always require maximum privilege, and the user is a member of the "
+    "Administrators group.\n\nType 3 is a limited token with administrative privileges removed and administrative "
+    "groups disabled.  The limited token is used when User Account Control is enabled, the application does not "
+    "require administrative privilege, and the user does not choose to start the program using Run as "
+    "administrator.")
+
+
+def wb_security_base(host, t, code, action, category, etype, task, version, user, message):
+    rec = host.next_record("security")
+    return {
+        "@timestamp": iso(t, 7),
+        "agent": wb_agent(host),
+        "ecs": {"version": "8.0.0"},
+        "event": {"action": action, "category": category, "code": code, "kind": "event",
+                  "module": "security", "outcome": "success",
+                  "provider": "Microsoft-Windows-Security-Auditing", "type": etype},
+        "host": wb_host(host),
+        "log": {"level": "information"},
+        "message": message,
+        "related": {"user": [user.name]},
+        "winlog": {
+            "api": "wineventlog",
+            "channel": "Security",
+            "computer_name": host.fqdn,
+            "event_id": code,
+            "keywords": ["Audit Success"],
+            "logon": {"id": user.logon_id},
+            "opcode": "Info",
+            "process": {"pid": 4, "thread": {"id": 5004 + 4 * (rec % 173)}},
+            "provider_guid": SECURITY_GUID,
+            "provider_name": "Microsoft-Windows-Security-Auditing",
+            "record_id": str(rec),
+            "task": task,
+            "version": version,
+        },
+    }
+
+
+def wb_security_4688(p, t):
+    pa, u = p.parent, p.user
+    elev = "TokenElevationTypeFull (2)" if p.elevated else "TokenElevationTypeLimited (3)"
+    label = {"Medium": "S-1-16-8192", "High": "S-1-16-12288", "System": "S-1-16-16384"}[p.integrity]
+    msg = ("A new process has been created.\n\nCreator Subject:\n\tSecurity ID:\t\t%s\n\tAccount Name:\t\t%s\n"
+           "\tAccount Domain:\t\t%s\n\tLogon ID:\t\t%s\n\nTarget Subject:\n\tSecurity ID:\t\tS-1-0-0\n"
+           "\tAccount Name:\t\t-\n\tAccount Domain:\t\t-\n\tLogon ID:\t\t0x0\n\nProcess Information:\n"
+           "\tNew Process ID:\t\t0x%x\n\tNew Process Name:\t%s\n\tToken Elevation Type:\t%s\n"
+           "\tMandatory Label:\t\t%s\n\tCreator Process ID:\t0x%x\n\tCreator Process Name:\t%s\n"
+           "\tProcess Command Line:\t%s" % (u.sid, u.name, u.domain, u.logon_id.upper().replace("0X", "0x"),
+                                             p.pid, p.image, elev, label, pa.pid, pa.image, p.cmdline)
+           ) + SEC_4688_TAIL
+    d = wb_security_base(p.host, t, "4688", "created-process", ["process"], ["start"], "Process Creation", 2,
+                         u, msg)
+    d["winlog"]["event_data"] = {
+        "CommandLine": p.cmdline, "MandatoryLabel": label, "ProcessId": "0x%x" % pa.pid,
+        "SubjectDomainName": u.domain, "SubjectLogonId": u.logon_id, "SubjectUserName": u.name,
+        "SubjectUserSid": u.sid, "TargetDomainName": "-", "TargetLogonId": "0x0", "TargetUserName": "-",
+        "TargetUserSid": "S-1-0-0", "TokenElevationType": elev,
+    }
+    args = argv_security_pipeline(p.cmdline)
+    d["process"] = {"args": args, "args_count": len(args), "command_line": p.cmdline, "executable": p.image,
+                    "name": p.name, "parent": {"executable": pa.image, "name": pa.name, "pid": pa.pid},
+                    "pid": p.pid}
+    d["user"] = {"domain": u.domain, "effective": {"id": "S-1-0-0"}, "id": u.sid, "name": u.name}
+    return d
+
+
+def wb_security_4657(p, t, object_name, value_name, new_value):
+    u = p.user
+    handle = "0x%x" % (0x2a0 + p.pid % 0x100)
+    msg = ("A registry value was modified.\n\nSubject:\n\tSecurity ID:\t\t%s\n\tAccount Name:\t\t%s\n"
+           "\tAccount Domain:\t\t%s\n\tLogon ID:\t\t%s\n\nObject:\n\tObject Name:\t\t%s\n"
+           "\tObject Value Name:\t%s\n\tHandle ID:\t%s\n\tOperation Type:\t\tNew registry value created\n\n"
+           "Process Information:\n\tProcess ID:\t0x%x\n\tProcess Name:\t%s\n\nChange Information:\n"
+           "\tOld Value Type:\t\t-\n\tOld Value:\t\t-\n\tNew Value Type:\t\tREG_BINARY\n\tNew Value:\t\t%s"
+           % (u.sid, u.name, u.domain, u.logon_id, object_name, value_name, handle, p.pid, p.image, new_value))
+    d = wb_security_base(p.host, t, "4657", "registry-value-modified", ["registry", "configuration"],
+                         ["change"], "Registry", 0, u, msg)
+    d["winlog"]["event_data"] = {
+        "HandleId": handle, "NewValue": new_value, "NewValueType": "REG_BINARY", "ObjectName": object_name,
+        "ObjectValueName": value_name, "OldValue": "-", "OldValueType": "-",
+        "OperationType": "New registry value created", "ProcessId": "0x%x" % p.pid, "ProcessName": p.image,
+        "SubjectDomainName": u.domain, "SubjectLogonId": u.logon_id, "SubjectUserName": u.name,
+        "SubjectUserSid": u.sid,
+    }
+    d["user"] = {"domain": u.domain, "id": u.sid, "name": u.name}
+    return d
+
+
+def wb_powershell_4104(p, t, script):
+    host = p.host
+    sbid = guid_like("sb:%s:%s" % (host.name, script))[1:-1].lower()
+    return {
+        "@timestamp": iso(t, 7),
+        "agent": wb_agent(host),
+        "ecs": {"version": "1.12.0"},
+        "event": {"action": "Execute a Remote Command", "category": "process", "code": "4104", "kind": "event",
+                  "module": "powershell", "provider": "Microsoft-Windows-PowerShell", "type": "info"},
+        "host": wb_host(host),
+        "log": {"level": "verbose"},
+        "message": "Creating Scriptblock text (1 of 1):\n%s\n\nScriptBlock ID: %s\nPath: " % (script, sbid),
+        "powershell": {"file": {"script_block_id": sbid, "script_block_text": script}, "sequence": 1,
+                       "total": 1},
+        "user": {"id": p.user.sid},
+        "winlog": {
+            "activity_id": guid_like("act:%s:%d" % (host.name, p.pid)).lower(),
+            "api": "wineventlog",
+            "channel": "Microsoft-Windows-PowerShell/Operational",
+            "computer_name": host.fqdn,
+            "event_id": "4104",
+            "opcode": "On create calls",
+            "process": {"pid": p.pid, "thread": {"id": p.pid + 212}},
+            "provider_guid": POWERSHELL_GUID,
+            "provider_name": "Microsoft-Windows-PowerShell",
+            "record_id": str(host.next_record("powershell")),
+            "task": "Execute a Remote Command",
+            "user": {"identifier": p.user.sid},
+            "version": 1,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- scenarios
+
+class Scenario:
+    def __init__(self, folder, title, base):
+        self.folder, self.title = folder, title
+        self.base = dt.datetime.strptime(base, "%Y-%m-%dT%H:%M:%S.%f")
+        self.endpoint, self.winlogbeat = [], []
+        self.expected = {}   # file -> {rule: (count, note)}
+
+    def t(self, ms):
+        return self.base + dt.timedelta(milliseconds=ms)
+
+    def start(self, ms, p, security_4688=False):
+        t = self.t(ms)
+        self.endpoint.append(ep_process_start(p, t))
+        self.winlogbeat.append(wb_sysmon_1(p, t))
+        if security_4688:
+            self.winlogbeat.append(wb_security_4688(p, t + dt.timedelta(microseconds=8413)))
+
+    def file(self, ms, p, path, size, action="creation"):
+        t = self.t(ms)
+        self.endpoint.append(ep_file(p, t, path, action, size))
+        created = t if action == "creation" else self.t(ms - 41250)
+        self.winlogbeat.append(wb_sysmon_11(p, t, path, created))
+
+    def reg(self, ms, p, target_object):
+        t = self.t(ms)
+        self.endpoint.append(ep_registry(p, t, target_object))
+        self.winlogbeat.append(wb_sysmon_13(p, t, target_object))
+
+    def ps4104(self, ms, p, script):
+        self.winlogbeat.append(wb_powershell_4104(p, self.t(ms), script))
+
+    def sec4657(self, ms, p, object_name, value_name, new_value):
+        self.winlogbeat.append(wb_security_4657(p, self.t(ms), object_name, value_name, new_value))
+
+    def expect(self, file, rule, count, note):
+        self.expected.setdefault(file, {})[rule] = (count, note)
+
+
+def lab_host():
+    return Host("DESKTOP-R7T2LQE", "lab.example", "Windows 11 Enterprise", "22H2", "22621", 2972,
+                ["10.20.30.41", "fe80::5d1e:7a2b:91c4:3f08"], ["00:15:5d:4a:81:27"])
+
+
+LAB_USER = User("LAB", "jwalsh", "S-1-5-21-2704131566-3318829013-1180593842-1107", "0x5d9b2e")
+LAB_TEMP = "C:\\Users\\jwalsh\\AppData\\Local\\Temp"
+PS = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"
+CMD = "C:\\Windows\\System32\\cmd.exe"
+OPENSSL = "C:\\Program Files\\OpenSSL-Win64\\bin\\openssl.exe"
+CERTUTIL = "C:\\Windows\\System32\\certutil.exe"
+SIGNTOOL = KITS + "signtool.exe"
+SYSCERTS = "SOFTWARE\\Microsoft\\SystemCertificates"
+
+
+def lab_session(host, elevated):
+    """The analyst's desktop and the PowerShell window that runs Invoke-AtomicTest."""
+    explorer = Proc(host, LAB_USER, 6120, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    integ = "High" if elevated else "Medium"
+    return Proc(host, LAB_USER, 9480, PS, '"%s" ' % PS, parent=explorer, integrity=integ, elevated=elevated)
+
+
+def selfsigned_script():
+    return ("$cert = New-SelfSignedCertificate -Type CodeSigningCert "
+            "-Subject 'CN=Microsoft Windows, O=Microsoft Corporation, L=Redmond, S=Washington, C=US' "
+            "-KeyAlgorithm RSA -KeyLength 2048 -CertStoreLocation Cert:\\CurrentUser\\My "
+            "-NotAfter (Get-Date).AddYears(2); "
+            "$pw = ConvertTo-SecureString -String 'df00tech' -Force -AsPlainText; "
+            "Export-PfxCertificate -Cert $cert -FilePath $env:TEMP\\df00tech-codesign.pfx -Password $pw")
+
+
+def scenario_1():
+    s = Scenario("000-1-powershell-new-selfsignedcertificate",
+                 "Test 1: PowerShell New-SelfSignedCertificate, run as powershell.exe -NoProfile -Command \"...\"",
+                 "2024-05-14T13:02:10.417000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    script = selfsigned_script()
+    ps = Proc(host, LAB_USER, 7716, PS, '"%s" -NoProfile -ExecutionPolicy Bypass -Command "%s"' % (PS, script),
+              parent=shell)
+    thumb = thumbprint("000-1 cert")
+    s.start(0, ps)
+    s.ps4104(1184, ps, script)
+    s.reg(1876, ps, "HKU\\%s\\%s\\My\\Certificates\\%s\\Blob" % (LAB_USER.sid, SYSCERTS, thumb))
+    s.file(2403, ps, LAB_TEMP + "\\df00tech-codesign.pfx", 2702)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 0, "verbatim rule misses: the cmdlets sit inside the quoted -Command "
+                 "string, which is one argv element, so process.args never equals New-SelfSignedCertificate")
+        s.expect(f, RULE_CMDLINE, 1, "powershell.exe process start; process.command_line contains "
+                 "*New-SelfSignedCertificate*")
+    return s
+
+
+def scenario_1b():
+    s = Scenario("000-1b-powershell-art-executor",
+                 "Test 1 as Invoke-AtomicTest's powershell executor starts it: powershell.exe & {...}",
+                 "2024-05-14T13:06:42.093000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    script = selfsigned_script()
+    ps = Proc(host, LAB_USER, 8032, PS, '"powershell.exe" & {%s}' % script, parent=shell)
+    thumb = thumbprint("000-1b cert")
+    s.start(0, ps)
+    s.ps4104(1051, ps, "& {%s}" % script)
+    s.reg(1733, ps, "HKU\\%s\\%s\\My\\Certificates\\%s\\Blob" % (LAB_USER.sid, SYSCERTS, thumb))
+    s.file(2290, ps, LAB_TEMP + "\\df00tech-codesign.pfx", 2702)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 1, "unquoted script text: New-SelfSignedCertificate and Export-PfxCertificate "
+                 "are argv elements of their own")
+        s.expect(f, RULE_CMDLINE, 1, "powershell.exe process start; command line contains the cmdlets")
+    return s
+
+
+def scenario_2():
+    s = Scenario("000-2-openssl-codesigning-eku",
+                 "Test 2: OpenSSL self-signed certificate with the codeSigning EKU, then PKCS#12 export",
+                 "2024-05-14T13:14:05.228000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    subj = "/C=US/ST=California/L=San Jose/O=Adobe Inc./CN=Adobe Inc."
+    req = ('openssl req -x509 -newkey rsa:2048 -keyout %%TEMP%%\\df00tech-key.pem -out %%TEMP%%\\df00tech-cert.pem '
+           '-days 365 -nodes -subj "%s" -addext "extendedKeyUsage=codeSigning"' % subj)
+    p12 = ('openssl pkcs12 -export -out %TEMP%\\df00tech-adobe.pfx -inkey %TEMP%\\df00tech-key.pem '
+           '-in %TEMP%\\df00tech-cert.pem -passout pass:df00tech')
+    wrapper = Proc(host, LAB_USER, 4472, CMD, '"C:\\Windows\\system32\\cmd.exe" /c "%s & %s"' % (req, p12),
+                   parent=shell)
+    expand = lambda c: c.replace("%TEMP%", LAB_TEMP)
+    o1 = Proc(host, LAB_USER, 10236, OPENSSL, expand(req).replace("openssl ", "openssl  ", 1), parent=wrapper)
+    o2 = Proc(host, LAB_USER, 3908, OPENSSL, expand(p12).replace("openssl ", "openssl  ", 1), parent=wrapper)
+    s.start(0, wrapper)
+    s.start(61, o1)
+    s.file(329, o1, LAB_TEMP + "\\df00tech-key.pem", 1704)
+    s.file(352, o1, LAB_TEMP + "\\df00tech-cert.pem", 1257)
+    s.start(447, o2)
+    s.file(611, o2, LAB_TEMP + "\\df00tech-adobe.pfx", 2531)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 1, "openssl req -x509 matches (req + -x509); the pkcs12 -export start is "
+                 "missed: none of its args is in the second list; the cmd.exe wrapper is not openssl.exe")
+        s.expect(f, RULE_CMDLINE, 2, "openssl req -x509 ... extendedKeyUsage=codeSigning and openssl pkcs12 "
+                 "-export; the cmd.exe wrapper does not match")
+    return s
+
+
+def scenario_3():
+    s = Scenario("000-3-signtool-selfsigned-pfx",
+                 "Test 3: signtool sign /f with the self-signed PFX, Sysmon plus Security 4688",
+                 "2024-05-14T13:21:37.640000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    cmd = '"%s" sign /f %%TEMP%%\\df00tech-codesign.pfx /p df00tech /fd SHA256 %%TEMP%%\\df00tech-signed.exe' % SIGNTOOL
+    wrapper = Proc(host, LAB_USER, 5116, CMD, '"C:\\Windows\\system32\\cmd.exe" /c "%s"' % cmd, parent=shell)
+    child = cmd.replace("%TEMP%", LAB_TEMP).replace('.exe" sign', '.exe"  sign', 1)
+    st = Proc(host, LAB_USER, 9964, SIGNTOOL, child, parent=wrapper, cwd="C:\\Users\\jwalsh\\")
+    s.start(0, wrapper, security_4688=True)
+    s.start(74, st, security_4688=True)
+    s.file(902, st, LAB_TEMP + "\\df00tech-signed.exe", 205312, action="modification")
+    s.expect("endpoint.ndjson", RULE_VERBATIM, 1, "signtool.exe start with the argv element sign")
+    s.expect("endpoint.ndjson", RULE_CMDLINE, 1, "signtool.exe sign with a key file (/f)")
+    s.expect("winlogbeat.ndjson", RULE_VERBATIM, 2, "the signtool start twice: Sysmon 1 and Security 4688 "
+             "(4688 args keep quotes and carry an empty element for the double blank; sign is still an element)")
+    s.expect("winlogbeat.ndjson", RULE_CMDLINE, 2, "Sysmon 1 and Security 4688 of signtool sign /f")
+    return s
+
+
+def scenario_4():
+    s = Scenario("000-4-certutil-addstore-root",
+                 "Test 4: certutil -addstore Root, Sysmon 13 on HKLM ROOT and Security 4657",
+                 "2024-05-14T13:29:12.815000")
+    host = lab_host()
+    shell = lab_session(host, elevated=True)
+    cmd = "certutil -addstore Root %TEMP%\\df00tech-cert.pem"
+    wrapper = Proc(host, LAB_USER, 7240, CMD, '"C:\\Windows\\system32\\cmd.exe" /c "%s"' % cmd, parent=shell,
+                   integrity="High", elevated=True)
+    cu = Proc(host, LAB_USER, 2816, CERTUTIL, cmd.replace("%TEMP%", LAB_TEMP).replace("certutil ", "certutil  ", 1),
+              parent=wrapper, integrity="High", elevated=True)
+    thumb = thumbprint("000-2 cert")
+    s.start(0, wrapper)
+    s.start(58, cu)
+    s.reg(517, cu, "HKLM\\%s\\ROOT\\Certificates\\%s\\Blob" % (SYSCERTS, thumb))
+    s.sec4657(519, cu, "\\REGISTRY\\MACHINE\\%s\\ROOT\\Certificates\\%s" % (SYSCERTS, thumb), "Blob",
+              "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(thumb[i:i + 2] for i in range(0, 16, 2)))
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 1, "certutil.exe start with the argv element -addstore")
+        s.expect(f, RULE_CMDLINE, 1, "certutil.exe start with -addstore")
+    return s
+
+
+def benign_ci_signtool():
+    s = Scenario("benign-ci-signtool-timestamp",
+                 "False positive 3: a CI build agent signs build.exe with a store certificate and a timestamp server",
+                 "2024-05-15T02:41:19.306000")
+    host = Host("BUILD-AGENT-07", "corp.example", "Windows Server 2022 Datacenter", "21H2", "20348", 2148,
+                ["10.40.8.57"], ["00:50:56:9c:2e:41"])
+    svc = User("CORP", "svc_build", "S-1-5-21-1957392806-4036192318-2617548110-2431", "0x1a3f7c1")
+    agent = Proc(host, svc, 3364, "C:\\agent\\bin\\Agent.Worker.exe",
+                 '"C:\\agent\\bin\\Agent.Worker.exe" spawnclient 4820 4824', session=0, cwd="C:\\agent\\bin\\")
+    step = Proc(host, svc, 6688, CMD, 'C:\\Windows\\system32\\cmd.exe /D /E:ON /V:OFF /S /C "CALL '
+                '"C:\\agent\\_work\\_temp\\7f3d92a1-5c6e-4b0e-9a51-2d8e4c1b6f07.cmd""', parent=agent, session=0,
+                cwd="C:\\agent\\_work\\14\\s\\")
+    sign = Proc(host, svc, 7152, SIGNTOOL, '"%s" sign /tr http://timestamp.digicert.com /td sha256 /fd sha256 '
+                '/a build.exe' % SIGNTOOL, parent=step, session=0, cwd="C:\\agent\\_work\\14\\s\\out\\")
+    verify = Proc(host, svc, 2260, SIGNTOOL, '"%s" verify /pa /v build.exe' % SIGNTOOL, parent=step, session=0,
+                  cwd="C:\\agent\\_work\\14\\s\\out\\")
+    s.start(0, step)
+    s.start(118, sign)
+    s.file(2944, sign, "C:\\agent\\_work\\14\\s\\out\\build.exe", 1482240, action="modification")
+    s.start(3207, verify)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 1, "known false positive: the verbatim rule has no exclusion, signtool sign "
+                 "from the build agent fires; tune it away with exclusion data (host/user), not code")
+        s.expect(f, RULE_CMDLINE, 0, "companion stays quiet: signing with a store certificate (/a) and no key "
+                 "file (/f); signtool verify has no sign element")
+    return s
+
+
+def benign_certutil_store():
+    s = Scenario("benign-certutil-store-enumeration",
+                 "certutil -store enumeration by an inventory script and by an administrator",
+                 "2024-05-16T07:09:06.114000")
+    host = Host("WKS-ACC-0117", "corp.example", "Windows 10 Enterprise", "22H2", "19045", 2544,
+                ["10.40.22.117"], ["00:15:5d:20:33:0e"])
+    admin = User("CORP", "adm_rlopez", "S-1-5-21-1957392806-4036192318-2617548110-3302", "0x8c21d4")
+    services = Proc(host, SYSTEM, 672, "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe",
+                    session=0)
+    script = Proc(host, SYSTEM, 4744, "C:\\Windows\\System32\\cscript.exe",
+                  '"C:\\Windows\\System32\\cscript.exe" //nologo C:\\ProgramData\\Inventory\\collect.vbs',
+                  parent=services, integrity="System", session=0)
+    wrap = Proc(host, SYSTEM, 1104, CMD, '"C:\\Windows\\System32\\cmd.exe" /c certutil -store root >> '
+                'C:\\ProgramData\\Inventory\\certs.txt', parent=script, integrity="System", session=0)
+    enum = Proc(host, SYSTEM, 6616, CERTUTIL, "certutil  -store root ", parent=wrap, integrity="System", session=0)
+    explorer = Proc(host, admin, 5232, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    console = Proc(host, admin, 8816, CMD, '"C:\\Windows\\system32\\cmd.exe" ', parent=explorer)
+    mine = Proc(host, admin, 9072, CERTUTIL, "certutil -store -user My", parent=console)
+    s.start(0, wrap)
+    s.start(39, enum)
+    s.start(96120, mine)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 0, "certutil -store only reads the store: no -addstore/-importpfx/-add element")
+        s.expect(f, RULE_CMDLINE, 0, "certutil -store only reads the store")
+    return s
+
+
+def benign_openssl_csr():
+    s = Scenario("benign-openssl-dev-csr",
+                 "False positive 1: a developer makes a key and a certificate signing request with openssl",
+                 "2024-05-16T10:22:48.902000")
+    host = Host("DEV-LT-0412", "corp.example", "Windows 11 Enterprise", "23H2", "22631", 3380,
+                ["10.40.31.12"], ["f4:8e:38:7a:c1:5d"])
+    dev = User("CORP", "dkowalski", "S-1-5-21-1957392806-4036192318-2617548110-5120", "0x2b9e07")
+    explorer = Proc(host, dev, 7004, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    pwsh = Proc(host, dev, 11872, "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
+                '"C:\\Program Files\\PowerShell\\7\\pwsh.exe" -NoLogo', parent=explorer,
+                cwd="C:\\src\\dev-api\\certs\\")
+    gitssl = "C:\\Program Files\\Git\\usr\\bin\\openssl.exe"
+    genrsa = Proc(host, dev, 12604, gitssl, '"%s" genrsa -out dev.key 2048' % gitssl, parent=pwsh,
+                  cwd="C:\\src\\dev-api\\certs\\")
+    csr = Proc(host, dev, 2092, gitssl, '"%s" req -new -key dev.key -out dev.csr -subj /CN=dev-api.internal.example'
+               % gitssl, parent=pwsh, cwd="C:\\src\\dev-api\\certs\\")
+    s.start(0, genrsa)
+    s.file(187, genrsa, "C:\\src\\dev-api\\certs\\dev.key", 1704)
+    s.start(21455, csr)
+    s.file(21601, csr, "C:\\src\\dev-api\\certs\\dev.csr", 989)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 0, "genrsa and req -new carry no -x509, codeSigning, 1.3.6.1.5.5.7.3.3 or "
+                 "extendedKeyUsage element")
+        s.expect(f, RULE_CMDLINE, 0, "no -x509, no code-signing EKU, no pkcs12 -export")
+    return s
+
+
+def benign_pki_makecert():
+    s = Scenario("benign-pki-admin-makecert",
+                 "False positive 2: a PKI administrator makes a test signing certificate with makecert and pvk2pfx",
+                 "2024-05-17T14:03:27.551000")
+    host = Host("PKI-ADMIN-02", "corp.example", "Windows Server 2022 Standard", "21H2", "20348", 2316,
+                ["10.40.2.22"], ["00:50:56:9c:71:a8"])
+    pki = User("CORP", "pkiadmin", "S-1-5-21-1957392806-4036192318-2617548110-1180", "0x4f0a19")
+    explorer = Proc(host, pki, 3980, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    console = Proc(host, pki, 6092, CMD, '"C:\\Windows\\system32\\cmd.exe" /k "C:\\Program Files\\Microsoft Visual '
+                   'Studio\\2022\\BuildTools\\Common7\\Tools\\VsDevCmd.bat"', parent=explorer, integrity="High",
+                   elevated=True, cwd="C:\\PKI\\test\\")
+    mk = Proc(host, pki, 5548, KITS + "makecert.exe", 'makecert  -r -pe -n "CN=Corp Internal Test Signing" -a sha256 '
+              '-cy authority -sky signature -sv C:\\PKI\\test\\CorpTestSigning.pvk C:\\PKI\\test\\CorpTestSigning.cer',
+              parent=console, integrity="High", elevated=True, cwd="C:\\PKI\\test\\")
+    pv = Proc(host, pki, 1968, KITS + "pvk2pfx.exe", 'pvk2pfx  -pvk C:\\PKI\\test\\CorpTestSigning.pvk -spc '
+              'C:\\PKI\\test\\CorpTestSigning.cer -pfx C:\\PKI\\test\\CorpTestSigning.pfx', parent=console,
+              integrity="High", elevated=True, cwd="C:\\PKI\\test\\")
+    s.start(0, mk)
+    s.file(2315, mk, "C:\\PKI\\test\\CorpTestSigning.pvk", 1196)
+    s.file(2340, mk, "C:\\PKI\\test\\CorpTestSigning.cer", 806)
+    s.start(48712, pv)
+    s.file(48930, pv, "C:\\PKI\\test\\CorpTestSigning.pfx", 2574)
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 2, "known false positive: makecert.exe and pvk2pfx.exe match by name alone; "
+                 "tune with exclusion data (PKI hosts/users)")
+        s.expect(f, RULE_CMDLINE, 2, "same name-only branch as the verbatim rule: makecert.exe and pvk2pfx.exe")
+    return s
+
+
+def benign_root_refresh():
+    s = Scenario("benign-root-store-refresh",
+                 "Windows' own root store refresh (CryptSvc writing AuthRoot and ROOT certificate blobs)",
+                 "2024-05-18T04:17:52.370000")
+    host = Host("WKS-ACC-0117", "corp.example", "Windows 10 Enterprise", "22H2", "19045", 2544,
+                ["10.40.22.117"], ["00:15:5d:20:33:0e"])
+    services = Proc(host, SYSTEM, 672, "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe",
+                    session=0)
+    crypt = Proc(host, NETWORK_SERVICE, 2412, "C:\\Windows\\System32\\svchost.exe",
+                 "C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s CryptSvc", parent=services,
+                 integrity="System", session=0)
+    for i, (ms, store) in enumerate(((0, "AuthRoot"), (14, "AuthRoot"), (2231, "ROOT"))):
+        s.reg(ms, crypt, "HKLM\\%s\\%s\\Certificates\\%s\\Blob" % (SYSCERTS, store, thumbprint("refresh %d" % i)))
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        s.expect(f, RULE_VERBATIM, 0, "registry events only: both rules match process starts")
+        s.expect(f, RULE_CMDLINE, 0, "registry events only")
+    return s
+
+
+SCENARIOS = [scenario_1, scenario_1b, scenario_2, scenario_3, scenario_4, benign_ci_signtool,
+             benign_certutil_store, benign_openssl_csr, benign_pki_makecert, benign_root_refresh]
+
+
+# --------------------------------------------------------------------------- rule model (check)
+
+def get(doc, dotted):
+    cur = doc
+    for part in dotted.split("."):
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def values(doc, dotted):
+    v = get(doc, dotted)
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def colon(doc, field, patterns):
+    """EQL `field : (p1, p2, ...)`: case-insensitive, `*` and `?` wildcards, any value of an array."""
+    pats = [p.lower() for p in patterns]
+    for v in values(doc, field):
+        if isinstance(v, str) and any(fnmatch.fnmatchcase(v.lower(), p) for p in pats):
+            return True
+    return False
+
+
+def is_start_process(doc):
+    return "process" in values(doc, "event.category") and "start" in values(doc, "event.type")
+
+
+def model_verbatim(d):
+    return is_start_process(d) and (
+        colon(d, "process.name", ["makecert.exe", "pvk2pfx.exe"]) or
+        (colon(d, "process.name", ["powershell.exe", "pwsh.exe"]) and
+         colon(d, "process.args", ["New-SelfSignedCertificate", "Export-PfxCertificate", "Export-Certificate",
+                                   "X509Certificate2", "CertEnroll.CX509", "codeSigning", "1.3.6.1.5.5.7.3.3"])) or
+        (colon(d, "process.name", ["openssl.exe"]) and
+         colon(d, "process.args", ["req", "x509", "pkcs12", "genpkey", "genrsa"]) and
+         colon(d, "process.args", ["codeSigning", "1.3.6.1.5.5.7.3.3", "-x509", "extendedKeyUsage"])) or
+        (colon(d, "process.name", ["certutil.exe"]) and colon(d, "process.args", ["-addstore", "-importpfx", "-add"])) or
+        (colon(d, "process.name", ["signtool.exe"]) and colon(d, "process.args", ["sign"])))
+
+
+def model_cmdline(d):
+    return is_start_process(d) and (
+        colon(d, "process.name", ["makecert.exe", "pvk2pfx.exe"]) or
+        (colon(d, "process.name", ["powershell.exe", "pwsh.exe"]) and
+         colon(d, "process.command_line", ["*New-SelfSignedCertificate*", "*Export-PfxCertificate*",
+                                           "*Export-Certificate*", "*X509Certificate2*", "*CertEnroll.CX509*",
+                                           "*codeSigning*", "*1.3.6.1.5.5.7.3.3*"])) or
+        (colon(d, "process.name", ["openssl.exe"]) and
+         ((colon(d, "process.args", ["req", "x509", "pkcs12", "genpkey", "genrsa"]) and
+           (colon(d, "process.args", ["codeSigning", "1.3.6.1.5.5.7.3.3", "-x509", "extendedKeyUsage"]) or
+            colon(d, "process.command_line", ["*codeSigning*", "*1.3.6.1.5.5.7.3.3*"]))) or
+          (colon(d, "process.args", ["pkcs12"]) and colon(d, "process.args", ["-export"])))) or
+        (colon(d, "process.name", ["certutil.exe"]) and
+         colon(d, "process.args", ["-addstore", "/addstore", "-importpfx", "/importpfx", "-add", "/add"])) or
+        (colon(d, "process.name", ["signtool.exe"]) and colon(d, "process.args", ["sign"]) and
+         colon(d, "process.args", ["/f", "-f"])))
+
+
+MODELS = {RULE_VERBATIM: model_verbatim, RULE_CMDLINE: model_cmdline}
+
+
+# --------------------------------------------------------------------------- output
+
+def dumps(doc):
+    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_splits(docs):
+    """The sysmon pipeline's split and CommandLineToArgvW agree on these command lines, and every
+    document's args were produced by the split its source uses."""
+    for d in docs:
+        cmd = get(d, "process.command_line")
+        if cmd is None or get(d, "event.code") == "4688":
+            continue
+        if argv_windows(cmd) != argv_sysmon_pipeline(cmd):
+            sys.exit("split mismatch for %r" % cmd)
+
+
+def write(s):
+    folder = os.path.join(HERE, s.folder)
+    os.makedirs(folder, exist_ok=True)
+    files = {"endpoint.ndjson": s.endpoint, "winlogbeat.ndjson": s.winlogbeat}
+    for name, docs in files.items():
+        docs.sort(key=lambda d: d["@timestamp"])
+        check_splits(docs)
+        times = [dt.datetime.strptime(d["@timestamp"][:19], "%Y-%m-%dT%H:%M:%S") for d in docs]
+        if max(times) - min(times) > dt.timedelta(minutes=5):
+            sys.exit("%s/%s spans more than 5 minutes" % (s.folder, name))
+        for rule, (count, note) in s.expected[name].items():
+            got = sum(1 for d in docs if MODELS[rule](d))
+            if got != count:
+                sys.exit("%s/%s: expected %d alerts of %s, the rule model gives %d" % (s.folder, name, count,
+                                                                                      rule, got))
+        with open(os.path.join(folder, name), "w", encoding="utf-8", newline="\n") as fh:
+            for d in docs:
+                fh.write(dumps(d) + "\n")
+    with open(os.path.join(folder, "expected.tsv"), "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("# %s\n" % s.title)
+        fh.write("# FILE\tRULE_ID\tCOUNT\tNOTE\n")
+        for name in sorted(s.expected):
+            for rule in (RULE_VERBATIM, RULE_CMDLINE):
+                count, note = s.expected[name][rule]
+                fh.write("%s\t%s\t%d\t%s\n" % (name, rule, count, note))
+
+
+def main():
+    for make in SCENARIOS:
+        s = make()
+        write(s)
+        print("%-44s endpoint %2d events, winlogbeat %2d events" % (s.folder, len(s.endpoint), len(s.winlogbeat)))
+
+
+if __name__ == "__main__":
+    main()
