@@ -64,6 +64,9 @@ unit: $(TEST_BIN)
 test: deps
 	./tests/run.sh
 
+bench:
+	./bench/run.sh
+
 fuzz:
 	./tests/fuzz/build.sh
 
