@@ -417,14 +417,14 @@ void sh_split_cmdline(sh_event *e, sh_field *f, const char *cmd, size_t n) {
 static bool has(sh_event *e, const char *name) { return sh_event_find_cstr(e, name) != NULL; }
 
 static int64_t ts_from_value(const sh_value *v) {
-    /* numbers are epoch milliseconds (up to the year 5000) */
-    if (v->type == SH_INT) return (v->i > -100000000000000LL && v->i < 100000000000000LL) ? v->i * 1000000 : SH_TS_NONE;
-    if (v->type == SH_FLOAT) return (v->f > -1e14 && v->f < 1e14) ? (int64_t)(v->f * 1e6) : SH_TS_NONE;
+    /* numbers are epoch milliseconds (nanoseconds in 64 bits reach 2262) */
+    if (v->type == SH_INT) return (v->i > -9000000000000LL && v->i < 9000000000000LL) ? v->i * 1000000 : SH_TS_NONE;
+    if (v->type == SH_FLOAT) return (v->f > -9e12 && v->f < 9e12) ? (int64_t)(v->f * 1e6) : SH_TS_NONE;
     if (v->type != SH_STR || v->len == 0) return SH_TS_NONE;
     bool digits = true;
     for (uint32_t i = 0; i < v->len; i++)
         if (v->s[i] < '0' || v->s[i] > '9') { digits = false; break; }
-    if (digits) return v->len <= 14 ? (int64_t)strtoll(v->s, NULL, 10) * 1000000 : SH_TS_NONE;
+    if (digits) return v->len <= 12 ? (int64_t)strtoll(v->s, NULL, 10) * 1000000 : SH_TS_NONE;
     return sh_parse_time(v->s, v->len);
 }
 

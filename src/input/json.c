@@ -221,7 +221,11 @@ static bool parse_number(jp *j, bool in_array) {
         if (errno == 0) { v.type = SH_INT; v.i = x; v.f = (double)x; }
         else is_int = false;
     }
-    if (!is_int) { v.type = SH_FLOAT; v.f = strtod(text, NULL); v.i = (int64_t)v.f; }
+    if (!is_int) {
+        v.type = SH_FLOAT;
+        v.f = strtod(text, NULL);
+        v.i = (v.f > -9.2e18 && v.f < 9.2e18) ? (int64_t)v.f : 0;
+    }
     j->p = q;
     add_scalar(j, &v, in_array);
     return true;

@@ -427,6 +427,8 @@ int64_t sh_parse_time(const char *s, size_t n) {
     if (i != n) return SH_TS_NONE;
     int64_t days = days_from_civil(Y, (unsigned)M, (unsigned)D);
     int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - off_s;
+    /* nanoseconds in 64 bits reach the years 1678 to 2262 */
+    if (secs <= -9223372036LL || secs >= 9223372036LL) return SH_TS_NONE;
     return secs * 1000000000 + frac_ns;
 }
 

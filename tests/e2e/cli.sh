@@ -37,7 +37,7 @@ expect_out dump-ndjson '{"@timestamp":"2026-03-02T10:00:00.000Z","event.category
 {"@timestamp":"2026-03-02T10:00:01.000Z","event.category":["process"],"event.type":["start"],"host.name":"WS01","process.name":"certutil.exe","process.args":["certutil.exe","-addstore","Root","C:\\Users\\a\\AppData\\Local\\Temp\\x.cer"],"process.pid":4100}
 {"@timestamp":"2026-03-02T10:00:02.000Z","event.category":["file"],"event.type":["creation"],"host.name":"WS01","file.path":"C:\\Users\\a\\AppData\\Local\\Temp\\x.pfx"}
 {"@timestamp":"2026-03-02T10:00:03.000Z","event.category":["process"],"event.type":["start"],"host.name":"WS02","process.name":"SignTool.exe","process.args":["signtool.exe","sign","/f","a.pfx","b.exe"],"process.pid":4200}'
-expect_err_line dump-bad-json "shrike: $D/mixed.ndjson:4:1: unexpected 't'"
+expect_err_line dump-bad-json "shrike: $D/mixed.ndjson:4:1: top-level value is not an object (found 't')"
 expect_err_line dump-bad-utf8 "shrike: $D/mixed.ndjson:7:13: invalid UTF-8"
 grep -q "4 events read, 2 rejected" "$T/err" && pass=$((pass + 1)) || { echo "FAIL dump-summary"; cat "$T/err"; fail=$((fail + 1)); }
 }
