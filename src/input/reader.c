@@ -295,7 +295,9 @@ static void read_path(rd *r, const char *path, int depth) {
                 size_t len = strlen(path) + strlen(ents[i]->d_name) + 2;
                 char *sub = malloc(len);
                 if (!sub) abort();
-                snprintf(sub, len, "%s/%s", path, ents[i]->d_name);
+                size_t pl = strlen(path);
+                while (pl > 1 && path[pl - 1] == '/') pl--;
+                snprintf(sub, len, "%.*s/%s", (int)pl, path, ents[i]->d_name);
                 read_path(r, keep_name(sub), depth + 1);
             }
             free(ents[i]);
