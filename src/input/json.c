@@ -87,9 +87,25 @@ static size_t put_utf8(char *o, unsigned cp) {
     return 4;
 }
 
+/* true when the 8 bytes of w hold a '"', a '\\' or a byte below 0x20 */
+static inline bool has_special(uint64_t w) {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    uint64_t zq = (q - ones) & ~q, zb = (b - ones) & ~b, lo = (w - ones * 0x20) & ~w;
+    return ((zq | zb | lo) & highs) != 0;
+}
+
 /* j->p at the opening quote; decodes in place, NUL-terminates. */
 static bool parse_string(jp *j, char **out, size_t *outlen) {
     char *q = ++j->p, *o = q, *s = q;
+    /* fast path: plain bytes need neither decoding nor moving */
+    while (j->end - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        if (has_special(w)) break;
+        q += 8;
+    }
+    o = q;
     for (;;) {
         if (q >= j->end) return fail(j, s - 1, "%s", "unterminated string");
         unsigned char c = (unsigned char)*q;

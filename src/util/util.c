@@ -209,19 +209,39 @@ void sh_diag_format(const sh_diag *d, char *out, size_t outsz) {
 
 /* ------------------------------------------------------------------ strings */
 
+/* A multiply-mix hash over 8-byte words: field names are hashed on every
+ * JSON key, so this is on the hot path. */
 uint32_t sh_hash(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 16777619u;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0xff51afd7ed558ccdULL);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
     }
-    return h;
+    uint64_t w = 0;
+    for (size_t k = 0; i < n; i++, k += 8) w |= (uint64_t)(unsigned char)s[i] << k;
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
+    return (uint32_t)h;
 }
 
 bool sh_utf8_valid(const char *str, size_t n) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
+        /* ASCII runs, 16 bytes at a time */
+        while (i + 16 <= n) {
+            uint64_t a, b;
+            memcpy(&a, s + i, 8);
+            memcpy(&b, s + i + 8, 8);
+            if ((a | b) & 0x8080808080808080ULL) break;
+            i += 16;
+        }
+        if (i >= n) break;
         unsigned char c = s[i];
         if (c < 0x80) { i++; continue; }
         size_t len;

@@ -1,0 +1,289 @@
+/* func.c: the function library of the intermediate form: Elasticsearch
+ * EQL's functions (add, between, cidrMatch, concat, divide, endsWith,
+ * indexOf, length, modulo, multiply, number, startsWith, string,
+ * stringContains, substring, subtract), with case-insensitive variants
+ * selected by SH_IRF_CI. A null argument gives null unless a function says
+ * otherwise. Multi-valued arguments are applied value by value and the call
+ * yields every result (so `startsWith(process.args, "-e")` holds when any
+ * argument does). Positions and lengths count code points. */
+#include "engine/eval_int.h"
+
+#include <string.h>
+
+static const sh_func_info funcs[SH_FN_COUNT_] = {
+    {"add", SH_FN_ADD, 2, 2, false},
+    {"between", SH_FN_BETWEEN, 3, 4, true},
+    {"cidrMatch", SH_FN_CIDRMATCH, 2, 255, false},
+    {"concat", SH_FN_CONCAT, 1, 255, false},
+    {"divide", SH_FN_DIVIDE, 2, 2, false},
+    {"endsWith", SH_FN_ENDSWITH, 2, 2, true},
+    {"indexOf", SH_FN_INDEXOF, 2, 3, true},
+    {"length", SH_FN_LENGTH, 1, 1, false},
+    {"modulo", SH_FN_MODULO, 2, 2, false},
+    {"multiply", SH_FN_MULTIPLY, 2, 2, false},
+    {"number", SH_FN_NUMBER, 1, 2, false},
+    {"startsWith", SH_FN_STARTSWITH, 2, 2, true},
+    {"string", SH_FN_STRING, 1, 1, false},
+    {"stringContains", SH_FN_STRINGCONTAINS, 2, 2, true},
+    {"substring", SH_FN_SUBSTRING, 2, 3, false},
+    {"subtract", SH_FN_SUBTRACT, 2, 2, false},
+};
+
+const sh_func_info *sh_func_lookup(const char *name, size_t n) {
+    for (int i = 0; i < SH_FN_COUNT_; i++)
+        if (strlen(funcs[i].name) == n && sh_memieq(funcs[i].name, n, name, n)) return &funcs[i];
+    return NULL;
+}
+
+const sh_func_info *sh_func_info_of(sh_func_id id) { return &funcs[id]; }
+
+/* ------------------------------------------------------------ text tools */
+
+static size_t cp_len(const char *s, size_t i, size_t n) {
+    unsigned char c = (unsigned char)s[i];
+    size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    return i + k > n ? n - i : k;
+}
+
+static size_t cp_count(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i += cp_len(s, i, n)) c++;
+    return c;
+}
+
+/* byte offset of code point index cp (n when past the end) */
+static size_t cp_offset(const char *s, size_t n, size_t cp) {
+    size_t i = 0;
+    while (cp-- > 0 && i < n) i += cp_len(s, i, n);
+    return i;
+}
+
+/* does needle match s at byte i? returns the bytes of s it spans, or -1 */
+static long match_at(const char *s, size_t n, size_t i, const char *p, size_t pn, bool ci) {
+    if (!ci) return (n - i >= pn && memcmp(s + i, p, pn) == 0) ? (long)pn : -1;
+    size_t j = 0, k = i;
+    while (j < pn) {
+        if (k >= n) return -1;
+        size_t a = cp_len(s, k, n), b = cp_len(p, j, pn);
+        if (!sh_memieq(s + k, a, p + j, b)) return -1;
+        k += a;
+        j += b;
+    }
+    return (long)(k - i);
+}
+
+/* first (or last) occurrence of p in s at or after byte from */
+static long find(const char *s, size_t n, const char *p, size_t pn, size_t from, bool ci, bool last,
+                 size_t *mlen) {
+    long found = -1;
+    for (size_t i = from; i <= n; i += (i < n ? cp_len(s, i, n) : 1)) {
+        long m = match_at(s, n, i, p, pn, ci);
+        if (m >= 0) {
+            found = (long)i;
+            *mlen = (size_t)m;
+            if (!last) break;
+        }
+        if (i == n) break;
+    }
+    return found;
+}
+
+/* ------------------------------------------------------------- functions */
+
+static bool all_str_args(const sh_value *a, int n) {
+    for (int i = 0; i < n; i++)
+        if (a[i].type == SH_NULL) return false;
+    return true;
+}
+
+static bool fn_between(sh_eval *ev, bool ci, const sh_value *a, uint32_t na, sh_value *r) {
+    if (!all_str_args(a, 3)) return false;
+    bool greedy = na > 3 && sh_value_is_true(&a[3]);
+    const char *s = a[0].s;
+    size_t n = a[0].len, ml = 0;
+    *r = sh_value_str("", 0);
+    long l = find(s, n, a[1].s, a[1].len, 0, ci, false, &ml);
+    if (l < 0) return true;
+    size_t from = (size_t)l + ml, rl = 0;
+    long rpos = find(s, n, a[2].s, a[2].len, from, ci, greedy, &rl);
+    if (rpos < 0) return true;
+    *r = sh_mk_str(ev, s + from, (size_t)rpos - from);
+    return true;
+}
+
+static bool fn_cidr(const sh_ir *node, const sh_value *a, sh_value *r) {
+    if (a[0].type == SH_NULL) return false;
+    uint8_t addr[16];
+    bool v6;
+    bool ok = sh_ip_parse(a[0].s, a[0].len, addr, &v6), hit = false;
+    for (uint32_t i = 0; ok && i < node->ncidrs && !hit; i++) hit = sh_cidr_contains(&node->cidrs[i], addr, v6);
+    *r = sh_mk_bool(hit);
+    return true;
+}
+
+static bool fn_concat(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *r) {
+    size_t total = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        if (a[i].type == SH_NULL) return false;
+        total += a[i].len;
+    }
+    char *out = sh_arena_alloc(&ev->scratch, total + 1);
+    size_t o = 0;
+    for (uint32_t i = 0; i < na; i++) {
+        memcpy(out + o, a[i].s, a[i].len);
+        o += a[i].len;
+    }
+    out[o] = 0;
+    *r = sh_value_str(out, o);
+    return true;
+}
+
+/* starts/ends/contains, lowering both sides when case-insensitive */
+static bool fn_affix(sh_eval *ev, sh_func_id id, bool ci, const sh_value *a, sh_value *r) {
+    if (!all_str_args(a, 2)) return false;
+    const char *s = a[0].s, *p = a[1].s;
+    size_t n = a[0].len, pn = a[1].len;
+    if (ci) {
+        char b1[512], b2[512];
+        s = sh_lower_tmp(ev, s, n, b1, sizeof b1, &n);
+        p = sh_lower_tmp(ev, p, pn, b2, sizeof b2, &pn);
+        bool res = id == SH_FN_STARTSWITH ? (n >= pn && memcmp(s, p, pn) == 0)
+                   : id == SH_FN_ENDSWITH ? (n >= pn && memcmp(s + n - pn, p, pn) == 0)
+                                          : (pn == 0 || memmem(s, n, p, pn) != NULL);
+        *r = sh_mk_bool(res);
+        return true;
+    }
+    bool res = id == SH_FN_STARTSWITH ? (n >= pn && memcmp(s, p, pn) == 0)
+               : id == SH_FN_ENDSWITH ? (n >= pn && memcmp(s + n - pn, p, pn) == 0)
+                                      : (pn == 0 || memmem(s, n, p, pn) != NULL);
+    *r = sh_mk_bool(res);
+    return true;
+}
+
+static bool int_arg(const sh_value *v, int64_t *out) {
+    if (v->type == SH_INT) { *out = v->i; return true; }
+    if (v->type == SH_FLOAT) { *out = (int64_t)v->f; return true; }
+    return false;
+}
+
+static bool fn_indexof(sh_eval *ev, bool ci, const sh_value *a, uint32_t na, sh_value *r) {
+    if (!all_str_args(a, 2)) return false;
+    int64_t start = 0;
+    if (na > 2 && !int_arg(&a[2], &start)) return false;
+    if (start < 0) start = 0;
+    size_t chars = cp_count(a[0].s, a[0].len);
+    if ((uint64_t)start > chars) return false;
+    size_t from = cp_offset(a[0].s, a[0].len, (size_t)start), ml;
+    long pos = find(a[0].s, a[0].len, a[1].s, a[1].len, from, ci, false, &ml);
+    if (pos < 0) return false;
+    *r = sh_mk_int(ev, (int64_t)cp_count(a[0].s, (size_t)pos));
+    return true;
+}
+
+static bool fn_number(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *r) {
+    if (a[0].type == SH_NULL) return false;
+    if (sh_value_is_num(&a[0])) { *r = a[0]; return true; }
+    const char *s = a[0].s;
+    size_t n = a[0].len;
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++, n--;
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
+    int64_t base = 10;
+    if (na > 1 && a[1].type != SH_NULL && !int_arg(&a[1], &base)) return false;
+    char tmp[80];
+    size_t k = 0;
+    if (n >= 2 && n < sizeof tmp) {
+        /* "0x" prefix (after a sign) means hexadecimal */
+        size_t sg = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+        if (n > sg + 2 && s[sg] == '0' && (s[sg + 1] == 'x' || s[sg + 1] == 'X') && (base == 10 || base == 16) &&
+            !(na > 1 && a[1].type != SH_NULL && base != 16)) {
+            if (sg) tmp[k++] = s[0];
+            memcpy(tmp + k, s + sg + 2, n - sg - 2);
+            k += n - sg - 2;
+            s = tmp;
+            n = k;
+            base = 16;
+        }
+    }
+    if (base < 2 || base > 36) return false;
+    int64_t i;
+    if (sh_parse_int(s, n, (int)base, &i)) { *r = sh_mk_int(ev, i); return true; }
+    sh_value f;
+    if (base == 10 && sh_parse_num(s, n, &f)) {
+        *r = f.type == SH_INT ? sh_mk_int(ev, f.i) : sh_mk_float(ev, f.f);
+        return true;
+    }
+    return false;
+}
+
+static bool fn_substring(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *r) {
+    if (a[0].type == SH_NULL) return false;
+    int64_t len = (int64_t)cp_count(a[0].s, a[0].len), st, en = len;
+    if (!int_arg(&a[1], &st)) return false;
+    if (na > 2 && a[2].type != SH_NULL && !int_arg(&a[2], &en)) return false;
+    if (st < 0) st = st + len < 0 ? 0 : st + len;
+    if (en < 0) en = en + len < 0 ? 0 : en + len;
+    if (st > len) st = len;
+    if (en > len) en = len;
+    if (st >= en) { *r = sh_value_str("", 0); return true; }
+    size_t b0 = cp_offset(a[0].s, a[0].len, (size_t)st), b1 = cp_offset(a[0].s, a[0].len, (size_t)en);
+    *r = sh_mk_str(ev, a[0].s + b0, b1 - b0);
+    return true;
+}
+
+static const uint8_t arith_of[SH_FN_COUNT_] = {
+    [SH_FN_ADD] = SH_ADD, [SH_FN_SUBTRACT] = SH_SUB, [SH_FN_MULTIPLY] = SH_MUL,
+    [SH_FN_DIVIDE] = SH_DIV, [SH_FN_MODULO] = SH_MOD,
+};
+
+/* one call with one value per argument; false means the result is null */
+static bool call_one(sh_eval *ev, const sh_ir *n, const sh_value *a, uint32_t na, sh_value *r) {
+    bool ci = n->flags & SH_IRF_CI;
+    switch (n->op) {
+    case SH_FN_ADD:
+    case SH_FN_SUBTRACT:
+    case SH_FN_MULTIPLY:
+    case SH_FN_DIVIDE:
+    case SH_FN_MODULO: return sh_arith(ev, arith_of[n->op], &a[0], &a[1], r);
+    case SH_FN_BETWEEN: return fn_between(ev, ci, a, na, r);
+    case SH_FN_CIDRMATCH: return fn_cidr(n, a, r);
+    case SH_FN_CONCAT: return fn_concat(ev, a, na, r);
+    case SH_FN_ENDSWITH:
+    case SH_FN_STARTSWITH:
+    case SH_FN_STRINGCONTAINS: return fn_affix(ev, (sh_func_id)n->op, ci, a, r);
+    case SH_FN_INDEXOF: return fn_indexof(ev, ci, a, na, r);
+    case SH_FN_LENGTH:
+        if (a[0].type == SH_NULL) return false;
+        *r = sh_mk_int(ev, (int64_t)cp_count(a[0].s, a[0].len));
+        return true;
+    case SH_FN_NUMBER: return fn_number(ev, a, na, r);
+    case SH_FN_STRING:
+        if (a[0].type == SH_NULL) return false;
+        *r = sh_value_str(a[0].s, a[0].len);
+        return true;
+    case SH_FN_SUBSTRING: return fn_substring(ev, a, na, r);
+    default: return false;
+    }
+}
+
+#define SH_MAX_FN_ARGS 64
+
+void sh_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
+    static const sh_value null_v = {.type = SH_NULL, .s = "null", .len = 4};
+    uint32_t na = n->nargs < SH_MAX_FN_ARGS ? n->nargs : SH_MAX_FN_ARGS;
+    /* cidrMatch's blocks are pre-parsed: only its first argument is evaluated */
+    if (n->op == SH_FN_CIDRMATCH) na = 1;
+    sh_vals av[SH_MAX_FN_ARGS];
+    uint32_t idx[SH_MAX_FN_ARGS] = {0};
+    sh_value cur[SH_MAX_FN_ARGS];
+    for (uint32_t i = 0; i < na; i++) sh_ir_values(ev, n->args[i], e, &av[i]);
+    sh_vbuild vb = {0};
+    for (uint32_t combos = 0; combos < ev->combo_limit; combos++) {
+        for (uint32_t i = 0; i < na; i++) cur[i] = av[i].n ? av[i].v[idx[i]] : null_v;
+        sh_value r;
+        if (call_one(ev, n, cur, na, &r)) sh_vb_push(ev, &vb, &r);
+        uint32_t k = 0; /* next combination, odometer style */
+        while (k < na && (av[k].n <= 1 || ++idx[k] == av[k].n)) idx[k++] = 0;
+        if (k == na) break;
+    }
+    sh_vb_done(&vb, out);
+}
