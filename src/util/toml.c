@@ -266,7 +266,14 @@ static bool dotted_key(tp *t, char ***parts, size_t *n) {
     *n = 0;
     for (;;) {
         sh_buf b = {0};
-        if (!key_part(t, &b)) { sh_buf_free(&b); return false; }
+        if (!key_part(t, &b)) {
+            sh_buf_free(&b);
+            for (size_t i = 0; i < *n; i++) free((*parts)[i]);
+            free(*parts);
+            *parts = NULL;
+            *n = 0;
+            return false;
+        }
         *parts = realloc(*parts, (*n + 1) * sizeof **parts);
         if (!*parts) abort();
         sh_buf_cstr(&b);
