@@ -2,6 +2,8 @@
  * rules, each fed every event in load order. */
 #include "shrike/shrike.h"
 
+#include "event/fieldmap.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +13,64 @@ typedef struct crule {
     bool done;                /* head limit reached */
 } crule;
 
+/* Rules indexed by the event categories they can use: an event meets only
+ * the rules of its categories plus the rules that take any event. */
+typedef struct cat_entry {
+    char *name;
+    uint32_t *rules;          /* rule indexes, ascending */
+    size_t n, cap;
+} cat_entry;
+
+#define MAX_RULE_CATS 16
+
 struct shrike {
     crule *rules;
     size_t n, cap;
+    cat_entry *cats;
+    size_t ncats;
+    uint32_t *any;            /* rules that must see every event */
+    size_t nany, capany;
+    uint8_t *active;          /* per event: which rules to run */
+    const sh_fieldref *category;
 };
 
 shrike *shrike_new(void) {
     shrike *s = calloc(1, sizeof *s);
     if (!s) abort();
+    s->category = sh_fieldref_get("event.category", 14);
     return s;
+}
+
+static void push_idx(uint32_t **a, size_t *n, size_t *cap, uint32_t v) {
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *a = realloc(*a, *cap * sizeof **a);
+        if (!*a) abort();
+    }
+    (*a)[(*n)++] = v;
+}
+
+static void index_rule(shrike *s, uint32_t idx) {
+    const char *cats[MAX_RULE_CATS];
+    size_t n = sh_eql_categories(s->rules[idx].eql, cats, MAX_RULE_CATS);
+    if (n == SIZE_MAX) {
+        push_idx(&s->any, &s->nany, &s->capany, idx);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cat_entry *c = NULL;
+        for (size_t k = 0; k < s->ncats && !c; k++)
+            if (!strcmp(s->cats[k].name, cats[i])) c = &s->cats[k];
+        if (!c) {
+            s->cats = realloc(s->cats, (s->ncats + 1) * sizeof *s->cats);
+            if (!s->cats) abort();
+            c = &s->cats[s->ncats++];
+            memset(c, 0, sizeof *c);
+            c->name = strdup(cats[i]);
+            if (!c->name) abort();
+        }
+        push_idx(&c->rules, &c->n, &c->cap, idx);
+    }
 }
 
 void shrike_free(shrike *s) {
@@ -28,6 +79,13 @@ void shrike_free(shrike *s) {
         sh_eql_free(s->rules[i].eql);
         sh_rule_free(s->rules[i].rule);
     }
+    for (size_t i = 0; i < s->ncats; i++) {
+        free(s->cats[i].name);
+        free(s->cats[i].rules);
+    }
+    free(s->cats);
+    free(s->any);
+    free(s->active);
     free(s->rules);
     free(s);
 }
@@ -56,6 +114,10 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
         if (!s->rules) abort();
     }
     s->rules[s->n++] = (crule){.rule = r, .eql = q};
+    uint8_t *act = realloc(s->active, s->n);
+    if (!act) abort();
+    s->active = act;
+    index_rule(s, (uint32_t)(s->n - 1));
     return true;
 }
 
@@ -75,10 +137,25 @@ static void forward(void *ctx, const sh_match *m) {
     f->cb(f->ctx, &a);
 }
 
+static void mark(shrike *s, const uint32_t *idx, size_t n) {
+    for (size_t i = 0; i < n; i++) s->active[idx[i]] = 1;
+}
+
 void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
+    if (!s->n) return;
+    memset(s->active, 0, s->n);
+    mark(s, s->any, s->nany);
+    sh_field *cat = s->ncats ? sh_event_get(e, s->category) : NULL;
+    for (uint32_t v = 0; cat && v < cat->nvals; v++) {
+        const sh_value *val = &cat->vals[v];
+        if (val->type != SH_STR) continue;
+        for (size_t k = 0; k < s->ncats; k++)
+            if (strlen(s->cats[k].name) == val->len && !memcmp(s->cats[k].name, val->s, val->len))
+                mark(s, s->cats[k].rules, s->cats[k].n);
+    }
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
-        if (c->done) continue;
+        if (c->done || !s->active[i]) continue;
         fwd f = {.rule = c->rule, .cb = cb, .ctx = ctx};
         if (!sh_eql_feed(c->eql, e, forward, &f)) c->done = true;
     }

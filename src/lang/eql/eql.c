@@ -192,3 +192,32 @@ bool sh_eql_event_matches(sh_eql *q, sh_event *e) {
         if (!q->stages[i].filter || sh_ir_match(&q->ev, q->stages[i].filter, e)) return true;
     return false;
 }
+
+/* The category a stage filter starts with (`CAT where ...` compiles to
+ * event.category == "CAT" and ...), or NULL when the stage takes any event. */
+static const sh_value *stage_category(const sh_stage_spec *st) {
+    const sh_ir *f = st->filter;
+    if (!f || f->kind != SH_IR_AND || f->nargs < 1) return NULL;
+    const sh_ir *c = f->args[0];
+    if (c->kind != SH_IR_CMP || c->op != SH_CMP_EQ || c->nargs != 2 || c->flags) return NULL;
+    const sh_ir *a = c->args[0], *b = c->args[1];
+    if (a->kind != SH_IR_FIELD || b->kind != SH_IR_LIT || b->lit.type != SH_STR) return NULL;
+    if (a->ref->nlen != 14 || memcmp(a->ref->name, "event.category", 14) != 0) return NULL;
+    return &b->lit;
+}
+
+size_t sh_eql_categories(const sh_eql *q, const char **out, size_t max) {
+    size_t n = 0;
+    for (uint32_t i = 0; i <= q->nstages; i++) {
+        const sh_stage_spec *st = i < q->nstages ? &q->stages[i] : (q->has_until ? &q->until : NULL);
+        if (!st) break;
+        const sh_value *v = stage_category(st);
+        if (!v) return SIZE_MAX;
+        bool seen = false;
+        for (size_t k = 0; k < n && !seen; k++) seen = strcmp(out[k], v->s) == 0;
+        if (seen) continue;
+        if (n == max) return SIZE_MAX;
+        out[n++] = v->s;
+    }
+    return n;
+}

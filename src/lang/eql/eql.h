@@ -44,6 +44,13 @@ void sh_eql_finish(sh_eql *q, sh_match_cb cb, void *ctx);
 /* Forget all state (pending sequences, samples, counters): a new input run. */
 void sh_eql_reset(sh_eql *q);
 
+/* The event categories the query can use (every stage's `CATEGORY where`,
+ * the until stage's too), at most max of them, into out (strings owned by
+ * q). SIZE_MAX when some stage takes any event, or more than max: then the
+ * query must see every event. Used to give each event only the rules that
+ * can use it. */
+size_t sh_eql_categories(const sh_eql *q, const char **out, size_t max);
+
 /* Evaluate only the filter of an event query (or of any stage of a sequence)
  * against one event: used for prefiltering and tests. */
 bool sh_eql_event_matches(sh_eql *q, sh_event *e);
