@@ -101,5 +101,10 @@ run scan-csv 0 -- scan -q -r "$T/rules/sign.eql" -f csv "$D/mixed.ndjson" &&
 expect_out scan-csv 'timestamp,rule_id,rule_name,language,severity,confidence,techniques,host,user,process_executable,process_command_line,parent_executable,events
 2026-03-02T10:00:03.000Z,test-signtool,Signtool sign,eql,medium,,T1553.002,WS02,,,,,1'
 
+# lines of many megabytes, from standard input
+{ printf '{"event":{"category":"process"},"process":{"name":"big.exe","command_line":"'; head -c 6000000 /dev/zero | tr '\0' x; printf '"}}\n{"event":{"category":"process"},"process":{"name":"small.exe"}}\n'; } > "$T/big.ndjson"
+$WRAP "$BIN" query -q 'process where process.name : "*.exe" and length(process.command_line) > 5999999' - < "$T/big.ndjson" > "$T/out" 2>"$T/err"
+if [ "$(wc -c < "$T/out")" = "$(head -1 "$T/big.ndjson" | wc -c)" ] && grep -q '"big.exe"' "$T/out"; then pass=$((pass + 1)); else echo "FAIL big-line: $(wc -c < "$T/out") bytes"; fail=$((fail + 1)); fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
