@@ -204,7 +204,11 @@ void sh_alert_table(const shrike_alert *a, sh_buf *o) {
     sh_alert_view v;
     sh_alert_view_of(a, &v);
     const sh_rule *r = a->rule;
-    cell(o, v.timestamp, strlen(v.timestamp), 24);
+    /* the time column shows milliseconds: YYYY-MM-DDTHH:MM:SS.mmmZ */
+    char ts[40];
+    snprintf(ts, sizeof ts, "%s", v.timestamp);
+    if (strlen(ts) > 24) { ts[23] = 'Z'; ts[24] = 0; }
+    cell(o, ts, strlen(ts), 24);
     cell(o, r->severity ? r->severity : "", r->severity ? strlen(r->severity) : 0, 8);
     cell(o, r->name ? r->name : "", r->name ? strlen(r->name) : 0, 40);
     cell(o, v.host ? v.host->s : "", v.host ? v.host->len : 0, 15);
