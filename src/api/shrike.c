@@ -93,8 +93,11 @@ void shrike_free(shrike *s) {
 /* map a position inside the query text to the rule file */
 static void locate(const sh_rule *r, sh_diag *d) {
     snprintf(d->file, sizeof d->file, "%s", r->path ? r->path : "");
+    /* positions inside the query map to the file when the query text
+     * stands in the file as it is (TOML, .eql); inside a JSON string
+     * (Kibana exports) they do not, and the rule's own line is given */
     if (d->line > 0 && r->query_line > 0) d->line += r->query_line - 1;
-    else if (d->line <= 0) d->line = r->line;
+    else d->line = r->line;
 }
 
 bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
