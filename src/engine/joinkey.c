@@ -159,3 +159,13 @@ void sh_keytab_free(sh_keytab *t) {
     free(t->slots);
     memset(t, 0, sizeof *t);
 }
+
+char *sh_key_text_dup(const sh_value *v) {
+    uint32_t l;
+    const char *txt = sh_key_text(v, &l);
+    char *c = malloc(l + 1);
+    if (!c) abort();
+    memcpy(c, txt, l);
+    c[l] = 0;
+    return c;
+}

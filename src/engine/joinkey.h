@@ -43,6 +43,8 @@ static inline const char *sh_key_text(const sh_value *v, uint32_t *len) {
     *len = v->len;
     return v->s;
 }
+/* the same text as a NUL-terminated malloc'd copy (never NULL) */
+char *sh_key_text_dup(const sh_value *v);
 
 /* ---- a small hash table from canonical key bytes to a record ---- */
 typedef struct sh_keytab_slot {

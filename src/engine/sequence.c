@@ -122,12 +122,7 @@ static seq_key *key_get(sh_seq *s, const sh_keyset *ks, uint32_t t, bool create)
     if (!k->text || !k->pending || !k->miss) abort();
     const sh_value **row = ks->vals + (size_t)t * ks->nkeys;
     for (uint32_t i = 0; i < k->nk; i++) {
-        uint32_t l;
-        const char *txt = sh_key_text(row[i], &l);
-        char *c = malloc(l + 1);
-        if (!c) abort();
-        memcpy(c, txt, l);
-        c[l] = 0;
+        char *c = sh_key_text_dup(row[i]);
         k->text[i] = c;
     }
     k->klen = ks->lens[t];

@@ -74,19 +74,6 @@ static bool read_u4(jp *j, const char *q, unsigned *out) {
     return true;
 }
 
-static size_t put_utf8(char *o, unsigned cp) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xc0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* true when the 8 bytes of w hold a '"', a '\\' or a byte below 0x20 */
 static inline bool has_special(uint64_t w) {
     const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
@@ -138,7 +125,7 @@ static bool parse_string(jp *j, char **out, size_t *outlen) {
             } else if (cp >= 0xdc00 && cp <= 0xdfff) {
                 return fail(j, q - 6, "%s", "lone surrogate in \\u escape");
             }
-            o += put_utf8(o, cp);
+            o += sh_utf8_encode(cp, o);
             break;
         }
         default: return fail(j, q - 2, "%s", "invalid escape in string");

@@ -284,7 +284,7 @@ static size_t utf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {
     return 1;
 }
 
-static size_t utf8_enc(uint32_t cp, char *o) {
+size_t sh_utf8_encode(uint32_t cp, char *o) {
     if (cp < 0x80) { o[0] = (char)cp; return 1; }
     if (cp < 0x800) { o[0] = (char)(0xc0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
     if (cp < 0x10000) {
@@ -331,7 +331,7 @@ size_t sh_utf8_lower(const char *str, size_t n, char *out) {
         uint32_t cp;
         size_t k = utf8_dec(s + i, n - i, &cp);
         if (k == 1) { out[o++] = (char)s[i++]; continue; }
-        o += utf8_enc(cp_lower(cp), out + o);
+        o += sh_utf8_encode(cp_lower(cp), out + o);
         i += k;
     }
     return o;

@@ -83,19 +83,6 @@ static int hexv(char c) {
     return -1;
 }
 
-static size_t put_utf8(uint32_t cp, char *o) {
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xc0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 0x3f)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xe0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        o[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    o[0] = (char)(0xf0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3f)); o[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* \u{XXXX}: 2 to 8 hex digits; p points at 'u'. Returns bytes consumed or 0. */
 static size_t unicode_escape(const char *p, const char *end, uint32_t *cp) {
     if (p + 1 >= end || p[1] != '{') return 0;
@@ -135,7 +122,7 @@ static eql_token lex_quoted(eql_lexer *lx, char q) {
             lx->cur = p;
             return err_tok(lx, p, "invalid escape sequence '", what);
         }
-        o += put_utf8(cp, out + o);
+        o += sh_utf8_encode(cp, out + o);
         p += 1 + used;
     }
     out[o] = 0;
