@@ -10,7 +10,7 @@
 
 extern const char sh_fieldmap_builtin[];
 
-enum dfunc { DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
+enum dfunc { DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
 
 typedef struct cond {
     const sh_fieldref *field;
@@ -30,6 +30,7 @@ struct sh_derivation {
 typedef struct map_entry {
     char *name;
     sh_derivation *first;
+    sh_derivation *file_last;     /* the last row a --fieldmap file put in front */
     struct map_entry *next;
 } map_entry;
 
@@ -78,6 +79,11 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
         {"copy", DF_COPY}, {"basename", DF_BASENAME}, {"dirname", DF_DIRNAME},
         {"extension", DF_EXTENSION}, {"argv", DF_ARGV}, {"before_bs", DF_BEFORE_BS},
         {"after_bs", DF_AFTER_BS}, {"int", DF_INT}};
+    if (n > 5 && memcmp(s, "hash:", 5) == 0) {
+        d->fn = DF_HASH;
+        d->constval = xstrndup(s + 5, n - 5);
+        return true;
+    }
     if (n > 6 && memcmp(s, "const:", 6) == 0) {
         d->fn = DF_CONST;
         d->constval = xstrndup(s + 6, n - 6);
@@ -156,9 +162,14 @@ static int load_text(sh_fieldmap *m, const char *text, const char *file, bool pr
                 return -1;
             }
             map_entry *e = map_find(m, cols[0], lens[0], true);
-            if (prepend) {
+            if (prepend && e->file_last) {       /* after this file's earlier rows */
+                d->next = e->file_last->next;
+                e->file_last->next = d;
+                e->file_last = d;
+            } else if (prepend) {                /* in front of the built-in rows */
                 d->next = e->first;
                 e->first = d;
+                e->file_last = d;
             } else {
                 sh_derivation **tail = &e->first;
                 while (*tail) tail = &(*tail)->next;
@@ -203,6 +214,8 @@ int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d) {
     if (!text) return -1;
     pthread_once(&g_once, init_default);
     pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; i < 1024; i++)
+        for (map_entry *e = m->buckets[i]; e; e = e->next) e->file_last = NULL;
     int rc = load_text(m, text, path, true, d);
     pthread_mutex_unlock(&g_lock);
     free(text);
@@ -237,10 +250,11 @@ const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
 
 /* ------------------------------------------------------------ derivation */
 
-static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, int depth);
+typedef struct dstack dstack;
+static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st);
 
-static bool cond_holds(sh_event *e, const cond *c, int depth) {
-    sh_field *f = get_depth(e, c->field, depth + 1);
+static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
+    sh_field *f = get_depth(e, c->field, st);
     if (!f) return false;
     for (uint32_t k = 0; k < f->nvals; k++)
         for (size_t i = 0; i < c->nvals; i++)
@@ -320,24 +334,54 @@ static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v,
         } else sh_event_add_value(e, out, v);
         break;
     }
+    case DF_HASH: {
+        /* "SHA1=..,MD5=..,SHA256=..": the named algorithm's value, lower-cased as ECS has it */
+        size_t kl = strlen(d->constval);
+        for (size_t i = 0; i + kl < n; i++) {
+            if ((i == 0 || s[i - 1] == ',') && s[i + kl] == '=' && sh_memieq(s + i, kl, d->constval, kl)) {
+                const char *h = s + i + kl + 1;
+                size_t hl = 0;
+                while (h + hl < s + n && h[hl] != ',') hl++;
+                char *low = sh_arena_alloc(&e->arena, 2 * hl + 1);
+                size_t ll = sh_utf8_lower(h, hl, low);
+                low[ll] = 0;
+                sh_value hv = sh_value_str(low, ll);
+                sh_event_add_value(e, out, &hv);
+                break;
+            }
+        }
+        break;
+    }
     case DF_CONST: break;
     }
 }
 
-static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, int depth) {
+/* The refs being derived, outermost first: the table has cycles (Image from
+ * process.executable and back), which a lookup must not follow. */
+typedef struct dstack {
+    const sh_fieldref *refs[8];
+    int n;
+} dstack;
+
+static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     sh_field *f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
     if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
-    if (!ref->derivs || depth > 6) return NULL;
-    for (const sh_derivation *d = ref->derivs; d; d = d->next) {
+    if (!ref->derivs || st->n >= 8) return NULL;
+    for (int i = 0; i < st->n; i++)
+        if (st->refs[i] == ref) return NULL;
+    st->refs[st->n++] = ref;
+    sh_field *out = NULL;
+    for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
         sh_field *src = NULL;
         if (d->fn != DF_CONST) {
-            src = get_depth(e, d->source, depth + 1);
+            src = get_depth(e, d->source, st);
             if (!src) continue;
         }
         bool ok = true;
-        for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], depth);
+        for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
         if (!ok) continue;
-        sh_field *out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        if (out->nvals) break; /* derived meanwhile by an inner lookup */
         out->derived = true;
         if (d->fn == DF_CONST) {
             sh_value v = sh_value_str(d->constval, strlen(d->constval));
@@ -349,17 +393,21 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, int depth) {
             }
             if (src->is_array) out->is_array = true;
         }
-        return out;
     }
-    /* negative cache: a derived field with no values */
-    if (depth == 0) {
-        sh_field *out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
-        out->derived = true;
+    st->n--;
+    /* a miss is remembered only for the outermost lookup: an inner one may
+     * have failed only because of the cycle guard */
+    if (!out && st->n == 0) {
+        sh_field *neg = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        neg->derived = true;
     }
-    return NULL;
+    return out;
 }
 
-sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref) { return get_depth(e, ref, 0); }
+sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref) {
+    dstack st = {.n = 0};
+    return get_depth(e, ref, &st);
+}
 
 /* ------------------------------------------------------------ argv */
 
@@ -424,7 +472,10 @@ static int64_t ts_from_value(const sh_value *v) {
     bool digits = true;
     for (uint32_t i = 0; i < v->len; i++)
         if (v->s[i] < '0' || v->s[i] > '9') { digits = false; break; }
-    if (digits) return v->len <= 12 ? (int64_t)strtoll(v->s, NULL, 10) * 1000000 : SH_TS_NONE;
+    if (digits) {
+        long long ms = v->len <= 13 ? strtoll(v->s, NULL, 10) : -1;
+        return ms >= 0 && ms < 9000000000000LL ? ms * 1000000 : SH_TS_NONE;
+    }
     return sh_parse_time(v->s, v->len);
 }
 

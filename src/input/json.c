@@ -345,13 +345,11 @@ static bool is_winevent_doc(const char *p, const char *end) {
 bool sh_json_parse_event(const char *text, size_t len, sh_event *e, const sh_json_opts *o, sh_diag *d) {
     sh_json_opts def = {.keep_raw = false, .unwrap = true};
     if (!o) o = &def;
-    if (!sh_utf8_valid(text, len)) {
-        /* locate the first bad byte for the message */
-        size_t i = 0;
-        while (i < len && sh_utf8_valid(text, i + 1)) i++;
+    size_t bad = sh_utf8_check(text, len);
+    if (bad < len) {
         if (d) {
-            d->col = (long)i + 1;
-            d->offset = (long long)i;
+            d->col = (long)bad + 1;
+            d->offset = (long long)bad;
             snprintf(d->msg, sizeof d->msg, "invalid UTF-8");
         }
         return false;
@@ -385,15 +383,20 @@ bool sh_json_parse_event(const char *text, size_t len, sh_event *e, const sh_jso
     return true;
 }
 
-size_t sh_json_value_span(const char *p, size_t n, long *lines) {
+size_t sh_json_value_scan(const char *p, size_t n, long *lines, bool *invalid) {
     size_t i = 0;
     long nl = 0;
     int depth = 0;
+    *invalid = false;
     while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
         if (p[i] == '\n') nl++;
         i++;
     }
     if (i >= n) return 0;
+    if (p[i] == ',' || p[i] == ']' || p[i] == '}' || p[i] == ':') {
+        *invalid = true;
+        return 0;
+    }
     if (p[i] != '{' && p[i] != '[' && p[i] != '"') {
         /* scalar: up to a delimiter */
         size_t k = i;
@@ -417,10 +420,14 @@ size_t sh_json_value_span(const char *p, size_t n, long *lines) {
         } else if (c == '{' || c == '[') depth++;
         else if (c == '}' || c == ']') {
             if (--depth == 0) { if (lines) *lines = nl; return i + 1; }
-            if (depth < 0) return 0;
         }
     }
     return 0;
+}
+
+size_t sh_json_value_span(const char *p, size_t n, long *lines) {
+    bool invalid;
+    return sh_json_value_scan(p, n, lines, &invalid);
 }
 
 void sh_json_minify(const char *text, size_t len, sh_buf *out) {

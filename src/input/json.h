@@ -36,6 +36,9 @@ bool sh_json_parse_event(const char *text, size_t len, sh_event *e,
  * bytes. Used to split JSON arrays and pretty-printed documents into events
  * without parsing them twice. Sets *lines to the newlines it passed. */
 size_t sh_json_value_span(const char *p, size_t n, long *lines);
+/* The same, telling an invalid start (a ',', ']', '}' or ':' where a value
+ * should begin: *invalid set, 0 returned) from data that is only incomplete. */
+size_t sh_json_value_scan(const char *p, size_t n, long *lines, bool *invalid);
 
 /* Write text[0..len) (one valid JSON value) without insignificant whitespace. */
 void sh_json_minify(const char *text, size_t len, sh_buf *out);

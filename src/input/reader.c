@@ -23,6 +23,7 @@ typedef struct stream {
     size_t start, len, cap;   /* unread data is buf[start .. start+len) */
     bool eof, err;
     long line;                /* 1-based line of buf[start] */
+    unsigned long long total; /* bytes read */
     sh_input_stats *st;
 } stream;
 
@@ -31,6 +32,8 @@ typedef struct rd {
     sh_input_sink *sink;
     sh_input_stats *st;
     bool stopped;
+    struct { dev_t dev; ino_t ino; } *seen;   /* folders walked: links cannot loop */
+    size_t nseen, capseen;
 } rd;
 
 static void report(rd *r, const char *file, long line, long col, const char *fmt, ...)
@@ -68,6 +71,7 @@ static void fill(stream *s, size_t want) {
         }
         if (n == 0) s->eof = true;
         s->len += (size_t)n;
+        s->total += (size_t)n;
         s->st->bytes += (size_t)n;
     }
 }
@@ -89,7 +93,10 @@ static void skip_ws(stream *s) {
     }
 }
 
-static void deliver(rd *r, stream *s, const char *text, size_t n, long line) {
+/* Parse one document that starts at line `line`, column `col` (1-based) of
+ * the input; a rejected one is reported at the true line and column of the
+ * problem. Returns false when the document was rejected. */
+static bool deliver(rd *r, stream *s, const char *text, size_t n, long line, long col) {
     sh_event *e = sh_event_new();
     sh_diag d;
     sh_diag_clear(&d);
@@ -97,16 +104,30 @@ static void deliver(rd *r, stream *s, const char *text, size_t n, long line) {
     if (!sh_json_parse_event(text, n, e, &jo, &d)) {
         r->st->rejected++;
         snprintf(d.file, sizeof d.file, "%s", s->name);
-        d.line = line;
+        long l = line, c = col;
+        for (long long k = 0; k < d.offset && (size_t)k < n; k++) {
+            if (text[k] == '\n') l++, c = 1;
+            else c++;
+        }
+        d.line = l;
+        d.col = d.offset >= 0 ? c : 0;
         if (r->sink->on_error) r->sink->on_error(r->sink->ctx, &d);
         sh_event_unref(e);
-        return;
+        return false;
     }
     e->source = s->name;
     e->line = (uint64_t)line;
     e->ordinal = r->st->events++;
     if (!r->sink->on_event(r->sink->ctx, e)) r->stopped = true;
     sh_event_unref(e);
+    return true;
+}
+
+/* column (1-based) of the first unread byte */
+static long cur_col(const stream *s) {
+    long c = 1;
+    for (size_t k = s->start; k > 0 && s->buf[k - 1] != '\n'; k--) c++;
+    return c;
 }
 
 /* NDJSON: one document per line; blank lines are skipped */
@@ -116,7 +137,7 @@ static void read_ndjson(rd *r, stream *s) {
         char *nl = memchr(s->buf + s->start + scanned, '\n', s->len - scanned);
         if (!nl && !s->eof) {
             scanned = s->len;
-            fill(s, s->len + 65536);
+            fill(s, s->len + (s->len > 65536 ? s->len : 65536));
             continue;
         }
         size_t n = nl ? (size_t)(nl - (s->buf + s->start)) : s->len;
@@ -126,12 +147,44 @@ static void read_ndjson(rd *r, stream *s) {
         while (m && (p[m - 1] == '\r' || p[m - 1] == ' ' || p[m - 1] == '\t')) m--;
         size_t k = 0;
         while (k < m && (p[k] == ' ' || p[k] == '\t')) k++;
-        if (k < m) deliver(r, s, p + k, m - k, s->line);
+        if (k < m) deliver(r, s, p + k, m - k, s->line, cur_col(s) + (long)k);
         s->start += nl ? n + 1 : n;
         s->len -= nl ? n + 1 : n;
         s->line++;
         scanned = 0;
         if (!nl) break;
+    }
+}
+
+#define MAX_DOCUMENT (512u << 20)
+
+
+/* After a document that failed to parse: when its span runs over the start
+ * of the next document (a missing brace merges documents), resume there: at
+ * the next line that opens an object at the same indentation. Returns the
+ * bytes to consume. */
+static size_t resync(const char *p, size_t span, long col) {
+    for (size_t k = 1; k < span; k++) {
+        if (p[k - 1] != '\n') continue;
+        size_t ind = 0;
+        while (k + ind < span && (p[k + ind] == ' ' || p[k + ind] == '\t')) ind++;
+        if ((long)ind == col - 1 && k + ind < span && p[k + ind] == '{') return k;
+    }
+    return span;
+}
+
+/* skip to the next '{' after garbage between documents; false at the end */
+static bool skip_garbage(stream *s) {
+    for (;;) {
+        char *b = memchr(s->buf + s->start, '{', s->len);
+        if (b) {
+            consume(s, (size_t)(b - (s->buf + s->start)));
+            return true;
+        }
+        consume(s, s->len);
+        if (s->eof) return false;
+        fill(s, 65536);
+        if (!s->len) return false;
     }
 }
 
@@ -142,41 +195,66 @@ static void read_sequence(rd *r, stream *s, bool array) {
     while (!r->stopped) {
         skip_ws(s);
         if (!s->len) {
-            if (array) report(r, s->name, s->line, 0, "%s", "unterminated JSON array");
+            if (array) {
+                report(r, s->name, s->line, 0, "unterminated JSON array");
+                r->st->rejected++;
+            }
             return;
         }
         char c = s->buf[s->start];
         if (array && c == ']') { consume(s, 1); break; }
         if (array && !first) {
-            if (c != ',') {
-                report(r, s->name, s->line, 0, "%s", "expected ',' or ']' between array elements; rest of the input skipped");
-                r->st->rejected++;
-                return;
+            if (c == ',') {
+                consume(s, 1);
+                skip_ws(s);
+                c = s->len ? s->buf[s->start] : 0;
+            } else if (c == '{') {
+                report(r, s->name, s->line, cur_col(s), "missing ',' between array elements");
             }
-            consume(s, 1);
-            skip_ws(s);
         }
         first = false;
+        if (c != '{' && c != '[' && c != '"' && !(c == '-' || (c >= '0' && c <= '9')) && c != 't' && c != 'f' && c != 'n') {
+            report(r, s->name, s->line, cur_col(s), "unexpected '%c' between documents; skipped to the next '{'", c);
+            r->st->rejected++;
+            if (!skip_garbage(s)) return;
+            continue;
+        }
         long lines = 0;
         size_t span;
+        bool invalid = false;
         for (;;) {
-            span = s->len ? sh_json_value_span(s->buf + s->start, s->len, &lines) : 0;
-            if (span || s->eof) break;
-            fill(s, s->len + 65536);
+            span = s->len ? sh_json_value_scan(s->buf + s->start, s->len, &lines, &invalid) : 0;
+            if (span || invalid || s->eof) break;
+            if (s->len > MAX_DOCUMENT) break;
+            fill(s, s->len + (s->len > 65536 ? s->len : 65536));
+        }
+        if (!span && !invalid && s->len) {
+            /* an unbalanced document (a missing closing brace) runs to the end:
+             * cut it where the next document opens at the same indentation */
+            long col0 = cur_col(s);
+            size_t cut = resync(s->buf + s->start, s->len, col0);
+            if (cut < s->len) {
+                long line0 = s->line;
+                deliver(r, s, s->buf + s->start, cut, line0, col0);
+                consume(s, cut);
+                continue;
+            }
         }
         if (!span) {
-            report(r, s->name, s->line, 0, "%s", "incomplete JSON document at end of input");
+            if (s->len > MAX_DOCUMENT)
+                report(r, s->name, s->line, cur_col(s), "document larger than %u MB; rest of the input skipped", MAX_DOCUMENT >> 20);
+            else
+                report(r, s->name, s->line, cur_col(s), "incomplete JSON document at end of input");
             r->st->rejected++;
             return;
         }
-        long line = s->line;
-        /* the span may begin with whitespace already skipped; deliver it */
-        deliver(r, s, s->buf + s->start, span, line);
+        long line = s->line, col = cur_col(s);
+        if (!deliver(r, s, s->buf + s->start, span, line, col)) span = resync(s->buf + s->start, span, col);
         consume(s, span);
     }
     skip_ws(s);
     if (!r->stopped && s->len) {
-        report(r, s->name, s->line, 0, "%s", "unexpected data after the JSON array; ignored");
+        report(r, s->name, s->line, cur_col(s), "unexpected data after the JSON array; ignored");
         r->st->rejected++;
     }
 }
@@ -203,22 +281,24 @@ static void read_stream(rd *r, stream *s) {
         r->st->inputs_failed++;
         return;
     }
-    /* NDJSON when the first line holds one whole document */
+    /* NDJSON unless the first line opens a pretty-printed document: a lone
+     * '{', or an incomplete first line followed by an indented one. A broken
+     * first line of an NDJSON file is then one rejected line, not the file. */
     size_t scanned = 0;
     char *nl;
     while (!(nl = memchr(s->buf + s->start + scanned, '\n', s->len - scanned)) && !s->eof) {
         scanned = s->len;
-        fill(s, s->len + 65536);
+        fill(s, s->len + (s->len > 65536 ? s->len : 65536));
     }
     size_t firstlen = nl ? (size_t)(nl - (s->buf + s->start)) : s->len;
+    const char *fl = s->buf + s->start;
+    size_t tl = firstlen;
+    while (tl && (fl[tl - 1] == ' ' || fl[tl - 1] == '\t' || fl[tl - 1] == '\r')) tl--;
     long lines;
-    size_t span = sh_json_value_span(s->buf + s->start, firstlen, &lines);
-    bool ndjson = span > 0;
-    if (ndjson) {
-        for (size_t k = span; k < firstlen; k++) {
-            char ch = s->buf[s->start + k];
-            if (ch != ' ' && ch != '\t' && ch != '\r') { ndjson = false; break; }
-        }
+    bool ndjson = sh_json_value_span(fl, tl, &lines) == tl;
+    if (!ndjson) {
+        bool next_indented = nl && (size_t)(nl + 1 - fl) < s->len && (nl[1] == ' ' || nl[1] == '\t' || nl[1] == '"');
+        ndjson = !(tl == 1 || next_indented);
     }
     if (ndjson) read_ndjson(r, s);
     else read_sequence(r, s, false);
@@ -245,10 +325,12 @@ static void read_file(rd *r, const char *path) {
     gzbuffer(s.gz, 131072);
     r->st->inputs++;
     read_stream(r, &s);
-    if (s.err) {
-        int zerr;
-        const char *msg = gzerror(s.gz, &zerr);
-        report(r, path, s.line, 0, "read error: %s", zerr == Z_ERRNO ? strerror(errno) : msg);
+    int zerr = Z_OK;
+    const char *zmsg = gzerror(s.gz, &zerr);
+    if (s.err || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+        report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)s.total,
+               zerr == Z_ERRNO ? strerror(errno) : zmsg);
+        r->st->inputs_failed++;
     }
     gzclose(s.gz);
     free(s.buf);
@@ -276,33 +358,62 @@ static int name_cmp(const struct dirent **a, const struct dirent **b) {
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
-static void read_path(rd *r, const char *path, int depth) {
+static bool seen_before(rd *r, const struct stat *sb) {
+    for (size_t i = 0; i < r->nseen; i++)
+        if (r->seen[i].dev == sb->st_dev && r->seen[i].ino == sb->st_ino) return true;
+    if (r->nseen == r->capseen) {
+        r->capseen = r->capseen ? r->capseen * 2 : 16;
+        r->seen = realloc(r->seen, r->capseen * sizeof *r->seen);
+        if (!r->seen) abort();
+    }
+    r->seen[r->nseen].dev = sb->st_dev;
+    r->seen[r->nseen].ino = sb->st_ino;
+    r->nseen++;
+    return false;
+}
+
+static void read_dir(rd *r, const char *path, int depth) {
+    struct dirent **ents;
+    int n = scandir(path, &ents, NULL, name_cmp);
+    if (n < 0) {
+        report(r, path, 0, 0, "cannot read folder: %s", strerror(errno));
+        r->st->inputs_failed++;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        if (ents[i]->d_name[0] != '.' && !r->stopped) {
+            size_t len = strlen(path) + strlen(ents[i]->d_name) + 2;
+            char *sub = malloc(len);
+            if (!sub) abort();
+            size_t pl = strlen(path);
+            while (pl > 1 && path[pl - 1] == '/') pl--;
+            snprintf(sub, len, "%.*s/%s", (int)pl, path, ents[i]->d_name);
+            struct stat sb;
+            if (stat(sub, &sb) != 0) {
+                report(r, sub, 0, 0, "cannot open: %s", strerror(errno));
+                r->st->inputs_failed++;
+                free(sub);
+            } else if (S_ISDIR(sb.st_mode)) {
+                if (depth >= 64) report(r, sub, 0, 0, "folder nesting deeper than 64; skipped");
+                else if (!seen_before(r, &sb)) read_dir(r, sub, depth + 1);
+                free(sub);
+            } else if (!S_ISREG(sb.st_mode)) {
+                report(r, sub, 0, 0, "not a regular file; skipped");
+                free(sub);
+            } else {
+                read_file(r, keep_name(sub));
+            }
+        }
+        free(ents[i]);
+    }
+    free(ents);
+}
+
+static void read_path(rd *r, const char *path) {
     struct stat sb;
     if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        if (depth > 64) {
-            report(r, path, 0, 0, "%s", "folder nesting too deep; skipped");
-            return;
-        }
-        struct dirent **ents;
-        int n = scandir(path, &ents, NULL, name_cmp);
-        if (n < 0) {
-            report(r, path, 0, 0, "cannot read folder: %s", strerror(errno));
-            r->st->inputs_failed++;
-            return;
-        }
-        for (int i = 0; i < n; i++) {
-            if (ents[i]->d_name[0] != '.' && !r->stopped) {
-                size_t len = strlen(path) + strlen(ents[i]->d_name) + 2;
-                char *sub = malloc(len);
-                if (!sub) abort();
-                size_t pl = strlen(path);
-                while (pl > 1 && path[pl - 1] == '/') pl--;
-                snprintf(sub, len, "%.*s/%s", (int)pl, path, ents[i]->d_name);
-                read_path(r, keep_name(sub), depth + 1);
-            }
-            free(ents[i]);
-        }
-        free(ents);
+        seen_before(r, &sb);
+        read_dir(r, path, 0);
         return;
     }
     read_file(r, path);
@@ -310,6 +421,7 @@ static void read_path(rd *r, const char *path, int depth) {
 
 bool sh_input_read(const char *path, const sh_input_opts *o, sh_input_sink *sink, sh_input_stats *st) {
     rd r = {.o = o, .sink = sink, .st = st};
-    read_path(&r, path, 0);
+    read_path(&r, path);
+    free(r.seen);
     return !r.stopped;
 }

@@ -229,7 +229,7 @@ uint32_t sh_hash(const char *s, size_t n) {
     return (uint32_t)h;
 }
 
-bool sh_utf8_valid(const char *str, size_t n) {
+size_t sh_utf8_check(const char *str, size_t n) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
     while (i < n) {
@@ -249,19 +249,21 @@ bool sh_utf8_valid(const char *str, size_t n) {
         if (c >= 0xc2 && c <= 0xdf) { len = 2; cp = c & 0x1f; }
         else if (c >= 0xe0 && c <= 0xef) { len = 3; cp = c & 0x0f; }
         else if (c >= 0xf0 && c <= 0xf4) { len = 4; cp = c & 0x07; }
-        else return false;
-        if (i + len > n) return false;
+        else return i;
+        if (i + len > n) return i;
         for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) return false;
+            if ((s[i + k] & 0xc0) != 0x80) return i;
             cp = (cp << 6) | (s[i + k] & 0x3f);
         }
         if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
             (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-            return false;
+            return i;
         i += len;
     }
-    return true;
+    return n;
 }
+
+bool sh_utf8_valid(const char *s, size_t n) { return sh_utf8_check(s, n) == n; }
 
 /* decode one code point; returns bytes consumed (>=1). Invalid -> the byte. */
 static size_t utf8_dec(const unsigned char *s, size_t n, uint32_t *cp) {

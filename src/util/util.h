@@ -59,6 +59,8 @@ void sh_diag_format(const sh_diag *d, char *out, size_t outsz);
 /* ---- strings and hashing ---- */
 uint32_t sh_hash(const char *s, size_t n);               /* FNV-1a 32 */
 bool sh_utf8_valid(const char *s, size_t n);
+/* offset of the first byte that is not valid UTF-8, n when all is valid */
+size_t sh_utf8_check(const char *s, size_t n);
 /* encode code point cp (at most U+10FFFF) into o (4 bytes room); returns bytes written */
 size_t sh_utf8_encode(uint32_t cp, char *o);
 /* lower-case s into out (out must hold 2*n bytes: a few code points grow);

@@ -106,5 +106,24 @@ expect_out scan-csv 'timestamp,rule_id,rule_name,language,severity,confidence,te
 $WRAP "$BIN" query -q 'process where process.name : "*.exe" and length(process.command_line) > 5999999' - < "$T/big.ndjson" > "$T/out" 2>"$T/err"
 if [ "$(wc -c < "$T/out")" = "$(head -1 "$T/big.ndjson" | wc -c)" ] && grep -q '"big.exe"' "$T/out"; then pass=$((pass + 1)); else echo "FAIL big-line: $(wc -c < "$T/out") bytes"; fail=$((fail + 1)); fi
 
+# damaged input: nothing after a bad document is lost, and every problem is reported
+{ echo '{"a":'; for i in 1 2 3; do echo "{\"i\":$i}"; done; } > "$T/firstbad.ndjson"
+run firstbad 0 -- dump "$T/firstbad.ndjson" && { expect_out firstbad '{"i":1}
+{"i":2}
+{"i":3}'; expect_err_line firstbad-msg "shrike: $T/firstbad.ndjson:1:6: unexpected end of input"; }
+printf '[{"a":1},,{"a":2}, }, {"a":3} {"a":4}]' > "$T/arr.json"
+run garbage-array 0 -- dump "$T/arr.json" && { expect_out garbage-array '{"a":1}
+{"a":2}
+{"a":3}
+{"a":4}'; expect_err_line garbage-array-msg "shrike: $T/arr.json:1:20: unexpected '}' between documents; skipped to the next '{'"; }
+printf '{\n  "i": 1\n}\n{\n  "i": 2,\n  "x": {\n    "y": 1\n}\n{\n  "i": 3\n}\n' > "$T/pretty-bad.json"
+run pretty-missing-brace 0 -- dump "$T/pretty-bad.json" && { expect_out pretty-missing-brace '{"i":1}
+{"i":3}'; grep -q "1 rejected" "$T/err" && pass=$((pass + 1)) || { echo "FAIL pretty-missing-brace count"; cat "$T/err"; fail=$((fail + 1)); }; }
+for i in $(seq 1 2000); do echo "{\"i\":$i}"; done | gzip > "$T/t.gz"
+head -c 3000 "$T/t.gz" > "$T/trunc.gz"
+run truncated-gzip 4 -- dump "$T/trunc.gz" && { grep -q "^shrike: $T/trunc.gz: read error after [0-9]* bytes: .*unexpected end of file" "$T/err" && pass=$((pass + 1)) || { echo "FAIL truncated-gzip message"; cat "$T/err"; fail=$((fail + 1)); }; }
+mkdir -p "$T/loop/sub" && ln -s .. "$T/loop/sub/up" && ln -s . "$T/loop/self" && echo '{"z":1}' > "$T/loop/sub/e.json"
+run symlink-loop 0 -- dump "$T/loop" && expect_out symlink-loop '{"z":1}'
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -129,6 +129,27 @@ TEST(windows_rendering_is_normalised) {
     sh_event_unref(e);
 }
 
+TEST(derived_fields_have_one_value_each) {
+    /* the mapping table has cycles (Image <-> process.executable,
+     * Computer <-> host.name): a derived field must still get its value once */
+    sh_diag d;
+    sh_event *e = parse("{\"EventID\":4688,\"Channel\":\"Security\",\"NewProcessName\":\"C:\\\\a.exe\",\"Hostname\":\"H\","
+                        "\"Hashes\":\"SHA1=AB,MD5=CD,SHA256=EF01\"}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    static const struct { const char *name; const char *val; } want[] = {
+        {"Image", "C:\\a.exe"}, {"process.executable", "C:\\a.exe"}, {"process.name", "a.exe"},
+        {"host.name", "H"}, {"Computer", "H"}, {"process.hash.sha256", "ef01"}, {"event.type", "start"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        sh_field *f = sh_event_get(e, sh_fieldref_get(want[i].name, strlen(want[i].name)));
+        if (!f) { FAILF("%s not derived", want[i].name); continue; }
+        if (f->nvals != 1) FAILF("%s has %u values", want[i].name, f->nvals);
+        CHECK_STR(f->vals[0].s, want[i].val);
+    }
+    CHECK(sh_event_get(e, sh_fieldref_get("file.path", 9)) == NULL);
+    sh_event_unref(e);
+}
+
 static void expect_error(const char *text, long col, const char *msg) {
     sh_diag d;
     sh_event *e = parse(text, &d);
@@ -154,6 +175,7 @@ TEST(error_messages) {
     expect_error("{\"a\":\"\t\"}", 7, "control character in string");
     expect_error("", 1, "empty document");
     expect_error("{\"a\":-}", 6, "invalid number");
+    expect_error("{\"a\":\"\xc3\xa9\",\"b\":\"\xff\"}", 16, "invalid UTF-8");
 }
 
 TEST(deep_nesting_is_refused) {
@@ -384,6 +406,7 @@ int main(void) {
     RUN(string_escapes);
     RUN(elasticsearch_hit_is_unwrapped);
     RUN(windows_rendering_is_normalised);
+    RUN(derived_fields_have_one_value_each);
     RUN(error_messages);
     RUN(deep_nesting_is_refused);
     RUN(argv_splitting);
