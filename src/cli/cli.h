@@ -14,7 +14,8 @@ enum {
     EXIT_FINDINGS = 1,    /* rules check: some rules rejected; test: an expectation failed */
     EXIT_USAGE = 2,       /* bad command line */
     EXIT_RULES = 3,       /* no usable rule or query */
-    EXIT_INPUT = 4        /* an input could not be read at all */
+    EXIT_INPUT = 4,       /* an input could not be read at all */
+    EXIT_OUTPUT = 5       /* the output could not be written */
 };
 
 typedef struct cli_run {
@@ -31,6 +32,9 @@ void cli_run_init(cli_run *r, const char *cmd);
 /* print "shrike: FILE:LINE:COL: reason" (capped; the summary counts all) */
 void cli_error(void *run, const sh_diag *d);
 void cli_summary(cli_run *r, const char *what);
+/* flush and close (or flush, for stdout) an output stream; false with a
+ * message when anything written to it was lost */
+bool cli_close_output(FILE *f, const char *cmd, const char *name);
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* rules: -r paths, or the bundled pack when none */

@@ -2,6 +2,7 @@
  * the subcommands. */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -24,8 +25,22 @@ void cli_run_init(cli_run *r, const char *cmd) {
     r->t0 = cli_now();
 }
 
+bool cli_close_output(FILE *f, const char *cmd, const char *name) {
+    bool bad = fflush(f) != 0 || ferror(f);
+    if (f != stdout && fclose(f) != 0) bad = true;
+    if (bad) fprintf(stderr, "shrike %s: cannot write %s: %s\n", cmd, name, strerror(errno));
+    return !bad;
+}
+
 void cli_error(void *ctx, const sh_diag *d) {
     cli_run *r = ctx;
+    if (d->line <= 0) {
+        /* problems with a whole input are few and always printed */
+        char msg[1024];
+        sh_diag_format(d, msg, sizeof msg);
+        fprintf(stderr, "shrike: %s\n", msg);
+        return;
+    }
     if (r->errors_printed++ == MAX_PRINTED_ERRORS) {
         fprintf(stderr, "shrike: further errors are not printed (counted in the summary)\n");
         return;

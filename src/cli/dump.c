@@ -17,7 +17,8 @@ static const char dump_help[] =
     "  -q, --quiet   no summary on standard error\n"
     "  -h, --help    this help\n"
     "\n"
-    "Exit status: 0 done, 2 usage error, 4 an input could not be read at all.\n";
+    "Exit status: 0 done, 2 usage error, 4 an input could not be read at all, 5 the\n"
+    "output could not be written.\n";
 
 typedef struct dump_ctx {
     cli_run run;
@@ -58,9 +59,10 @@ int cmd_dump(int argc, char **argv) {
     sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c};
     for (int i = optind; i < argc; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
     fwrite(c.buf.data ? c.buf.data : "", 1, c.buf.len, stdout);
-    fflush(stdout);
+    bool wrote = cli_close_output(stdout, "dump", "standard output");
     sh_buf_free(&c.buf);
     c.run.alerts = c.run.st.events;
     cli_summary(&c.run, "printed");
+    if (!wrote) return EXIT_OUTPUT;
     return c.run.st.inputs_failed ? EXIT_INPUT : EXIT_OK;
 }

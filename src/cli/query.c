@@ -21,7 +21,7 @@ static const char query_help[] =
     "  -h, --help          this help\n"
     "\n"
     "Exit status: 0 done, 2 usage error, 3 the query does not compile, 4 an input\n"
-    "could not be read at all.\n";
+    "could not be read at all, 5 the output could not be written.\n";
 
 typedef struct query_ctx {
     cli_run run;              /* first: cli_error takes the context as a cli_run */
@@ -111,9 +111,10 @@ int cmd_query(int argc, char **argv) {
     for (int i = optind + 1; i < argc && !c.done; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
     sh_eql_finish(c.q, on_match, &c);
     fwrite(c.buf.data ? c.buf.data : "", 1, c.buf.len, stdout);
-    fflush(stdout);
+    bool wrote = cli_close_output(stdout, "query", "standard output");
     sh_buf_free(&c.buf);
     sh_eql_free(c.q);
     cli_summary(&c.run, c.tagged ? "sequences" : "matches");
+    if (!wrote) return EXIT_OUTPUT;
     return c.run.st.inputs_failed ? EXIT_INPUT : EXIT_OK;
 }

@@ -26,7 +26,7 @@ static const char scan_help[] =
     "run goes on; the summary on standard error counts them.\n"
     "\n"
     "Exit status: 0 done, 2 usage error, 3 no rule could be loaded, 4 an input could\n"
-    "not be read at all.\n";
+    "not be read at all, 5 the output could not be written.\n";
 
 typedef struct scan_ctx {
     cli_run run;
@@ -122,13 +122,13 @@ int cmd_scan(int argc, char **argv) {
     shrike_finish(c.eng, on_alert, &c);
     flush_buf(&c, true);
     sh_buf_free(&c.buf);
-    if (outpath) fclose(c.out);
-    else fflush(stdout);
+    bool wrote = cli_close_output(c.out, "scan", outpath ? outpath : "standard output");
     char what[64];
     snprintf(what, sizeof what, "alert%s from %zu rule%s", c.run.alerts == 1 ? "" : "s", rep.loaded,
              rep.loaded == 1 ? "" : "s");
     if (rep.rejected) snprintf(what + strlen(what), sizeof what - strlen(what), " (%zu rejected)", rep.rejected);
     cli_summary(&c.run, what);
     shrike_free(c.eng);
+    if (!wrote) return EXIT_OUTPUT;
     return c.run.st.inputs_failed ? EXIT_INPUT : EXIT_OK;
 }

@@ -354,6 +354,8 @@ bool sh_json_parse_event(const char *text, size_t len, sh_event *e, const sh_jso
         }
         return false;
     }
+    /* one block for the copy, the fields and (when kept) the raw text */
+    sh_arena_reserve(&e->arena, (o->keep_raw ? 5 : 4) * len + 1024);
     jp j = {0};
     j.start = j.p = sh_arena_strndup(&e->arena, text, len);
     j.end = j.p + len;

@@ -127,6 +127,17 @@ void sh_alert_jsonl(const shrike_alert *a, sh_buf *o) {
 /* ------------------------------------------------------------ CSV */
 
 static void csv_cell(sh_buf *o, const char *s, size_t n) {
+    /* a cell a spreadsheet would run as a formula gets a leading quote */
+    if (n && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) {
+        sh_buf_putc(o, '"');
+        sh_buf_putc(o, '\'');
+        for (size_t i = 0; i < n; i++) {
+            if (s[i] == '"') sh_buf_putc(o, '"');
+            sh_buf_putc(o, s[i]);
+        }
+        sh_buf_putc(o, '"');
+        return;
+    }
     bool quote = false;
     for (size_t i = 0; i < n; i++)
         if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') { quote = true; break; }

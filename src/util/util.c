@@ -16,7 +16,7 @@ struct sh_arena_block {
     _Alignas(16) unsigned char data[];
 };
 
-#define ARENA_MIN_BLOCK (16 * 1024)
+#define ARENA_MIN_BLOCK 1024
 
 static void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
@@ -31,7 +31,10 @@ void sh_arena_init(sh_arena *a) {
 }
 
 static void arena_grow(sh_arena *a, size_t n) {
-    size_t cap = ARENA_MIN_BLOCK;
+    /* blocks double (an event of 100 bytes costs 2 KB, a large one a few
+     * blocks), up to 1 MB unless one allocation needs more */
+    size_t cap = a->head ? a->head->cap * 2 : ARENA_MIN_BLOCK;
+    if (cap > (1u << 20)) cap = 1u << 20;
     while (cap < n) cap *= 2;
     sh_arena_block *b = xmalloc(sizeof *b + cap);
     b->cap = cap;
@@ -39,6 +42,19 @@ static void arena_grow(sh_arena *a, size_t n) {
     a->head = b;
     a->used = 0;
     a->total += cap;
+}
+
+void sh_arena_reserve(sh_arena *a, size_t n) {
+    if (!a->head) {
+        size_t cap = ARENA_MIN_BLOCK;
+        while (cap < n) cap *= 2;
+        sh_arena_block *b = xmalloc(sizeof *b + cap);
+        b->cap = cap;
+        b->next = NULL;
+        a->head = b;
+        a->used = 0;
+        a->total += cap;
+    }
 }
 
 void *sh_arena_alloc(sh_arena *a, size_t n) {

@@ -18,6 +18,8 @@ typedef struct sh_arena {
 } sh_arena;
 
 void  sh_arena_init(sh_arena *a);
+/* size the first block for about n bytes (an event sized from its document) */
+void sh_arena_reserve(sh_arena *a, size_t n);
 void *sh_arena_alloc(sh_arena *a, size_t n);          /* 8-byte aligned, never NULL (aborts on OOM) */
 void *sh_arena_zalloc(sh_arena *a, size_t n);
 char *sh_arena_strndup(sh_arena *a, const char *s, size_t n); /* NUL-terminated copy */

@@ -125,5 +125,11 @@ run truncated-gzip 4 -- dump "$T/trunc.gz" && { grep -q "^shrike: $T/trunc.gz: r
 mkdir -p "$T/loop/sub" && ln -s .. "$T/loop/sub/up" && ln -s . "$T/loop/self" && echo '{"z":1}' > "$T/loop/sub/e.json"
 run symlink-loop 0 -- dump "$T/loop" && expect_out symlink-loop '{"z":1}'
 
+# output that cannot be written is an error, not a silent loss
+if [ -w /dev/full ]; then
+    $WRAP "$BIN" dump "$D/array.json" > /dev/full 2>"$T/err"; rc=$?
+    if [ "$rc" = 5 ] && grep -q "^shrike dump: cannot write standard output" "$T/err"; then pass=$((pass + 1)); else echo "FAIL write-error: exit $rc"; fail=$((fail + 1)); fi
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
