@@ -10,7 +10,7 @@
 
 extern const char sh_fieldmap_builtin[];
 
-enum dfunc { DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
+enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
 
 typedef struct cond {
     const sh_fieldref *field;
@@ -78,7 +78,7 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     static const struct { const char *name; enum dfunc fn; } fns[] = {
         {"copy", DF_COPY}, {"basename", DF_BASENAME}, {"dirname", DF_DIRNAME},
         {"extension", DF_EXTENSION}, {"argv", DF_ARGV}, {"before_bs", DF_BEFORE_BS},
-        {"after_bs", DF_AFTER_BS}, {"int", DF_INT}};
+        {"after_bs", DF_AFTER_BS}, {"int", DF_INT}, {"regkey", DF_REGKEY}, {"reghive", DF_REGHIVE}};
     if (n > 5 && memcmp(s, "hash:", 5) == 0) {
         d->fn = DF_HASH;
         d->constval = xstrndup(s + 5, n - 5);
@@ -332,6 +332,18 @@ static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v,
             sh_value iv = sh_value_int(&e->arena, i);
             sh_event_add_value(e, out, &iv);
         } else sh_event_add_value(e, out, v);
+        break;
+    }
+    case DF_REGKEY: {
+        /* HKLM\SOFTWARE\X\Value -> SOFTWARE\X (ECS leaves out the hive and the value) */
+        const char *bs = memchr(s, '\\', n);
+        const char *sep = last_sep(s, n);
+        if (bs && sep > bs) add_slice(e, out, bs + 1, (size_t)(sep - bs - 1));
+        break;
+    }
+    case DF_REGHIVE: {
+        const char *bs = memchr(s, '\\', n);
+        if (bs) add_slice(e, out, s, (size_t)(bs - s));
         break;
     }
     case DF_HASH: {

@@ -3,14 +3,26 @@
  * fields, and the matched events in order in the form `query` prints them. */
 #include "output/output.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "event/fieldmap.h"
 
-static const sh_value *first_value(sh_event *e, const char *name) {
+/* the fields an alert reports, resolved once */
+enum { F_HOST, F_USER, F_EXE, F_NAME, F_CMD, F_PID, F_PEXE, F_PNAME, F_PCMD, F_N };
+static const char *const g_names[F_N] = {
+    "host.name", "user.name", "process.executable", "process.name", "process.command_line", "process.pid",
+    "process.parent.executable", "process.parent.name", "process.parent.command_line"};
+static const sh_fieldref *g_refs[F_N];
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+
+static void resolve_refs(void) {
+    for (int i = 0; i < F_N; i++) g_refs[i] = sh_fieldref_get(g_names[i], strlen(g_names[i]));
+}
+
+static const sh_value *first_value(sh_event *e, int which) {
     if (!e) return NULL;
-    const sh_fieldref *r = sh_fieldref_get(name, strlen(name));
-    sh_field *f = sh_event_get(e, r);
+    sh_field *f = sh_event_get(e, g_refs[which]);
     return (f && f->nvals) ? &f->vals[0] : NULL;
 }
 
@@ -27,15 +39,16 @@ void sh_alert_view_of(const shrike_alert *a, sh_alert_view *v) {
     if (last) sh_format_time(last->ts, v->timestamp);
     /* host and user from the first event; process fields from the last one
      * (the event that completed the match) */
-    v->host = first_value(first, "host.name");
-    v->user = first_value(first, "user.name");
-    v->exe = first_value(last, "process.executable");
-    v->name = first_value(last, "process.name");
-    v->cmd = first_value(last, "process.command_line");
-    v->pid = first_value(last, "process.pid");
-    v->pexe = first_value(last, "process.parent.executable");
-    v->pname = first_value(last, "process.parent.name");
-    v->pcmd = first_value(last, "process.parent.command_line");
+    pthread_once(&g_once, resolve_refs);
+    v->host = first_value(first, F_HOST);
+    v->user = first_value(first, F_USER);
+    v->exe = first_value(last, F_EXE);
+    v->name = first_value(last, F_NAME);
+    v->cmd = first_value(last, F_CMD);
+    v->pid = first_value(last, F_PID);
+    v->pexe = first_value(last, F_PEXE);
+    v->pname = first_value(last, F_PNAME);
+    v->pcmd = first_value(last, F_PCMD);
 }
 
 static void json_val(sh_buf *o, const sh_value *v) {

@@ -148,6 +148,20 @@ TEST(derived_fields_have_one_value_each) {
     }
     CHECK(sh_event_get(e, sh_fieldref_get("file.path", 9)) == NULL);
     sh_event_unref(e);
+    e = parse("{\"EventID\":13,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+              "\"TargetObject\":\"HKLM\\\\SOFTWARE\\\\Microsoft\\\\SystemCertificates\\\\Root\\\\Certificates\\\\AB12\\\\Blob\"}", &d);
+    CHECK(e != NULL);
+    if (!e) return;
+    sh_field *k = sh_event_get(e, sh_fieldref_get("registry.key", 12));
+    CHECK(k && k->nvals == 1);
+    if (k && k->nvals == 1) CHECK_STR(k->vals[0].s, "SOFTWARE\\Microsoft\\SystemCertificates\\Root\\Certificates\\AB12");
+    sh_field *h = sh_event_get(e, sh_fieldref_get("registry.hive", 13));
+    CHECK(h && h->nvals == 1 && !strcmp(h->vals[0].s, "HKLM"));
+    sh_field *v = sh_event_get(e, sh_fieldref_get("registry.value", 14));
+    CHECK(v && v->nvals == 1 && !strcmp(v->vals[0].s, "Blob"));
+    sh_field *c = sh_event_get(e, sh_fieldref_get("event.category", 14));
+    CHECK(c && !strcmp(c->vals[0].s, "registry"));
+    sh_event_unref(e);
 }
 
 static void expect_error(const char *text, long col, const char *msg) {
