@@ -2,6 +2,8 @@
  * rules, each fed every event in load order. */
 #include "shrike/shrike.h"
 
+#include "api/prefilter.h"
+#include "engine/ir.h"
 #include "event/fieldmap.h"
 
 #include <stdlib.h>
@@ -31,6 +33,7 @@ struct shrike {
     uint32_t *any;            /* rules that must see every event */
     size_t nany, capany;
     uint8_t *active;          /* per event: which rules to run */
+    sh_prefilter *pf;         /* literal prefilter */
     const sh_fieldref *category;
 };
 
@@ -38,6 +41,7 @@ shrike *shrike_new(void) {
     shrike *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->category = sh_fieldref_get("event.category", 14);
+    s->pf = sh_prefilter_new();
     return s;
 }
 
@@ -86,6 +90,7 @@ void shrike_free(shrike *s) {
     free(s->cats);
     free(s->any);
     free(s->active);
+    sh_prefilter_free(s->pf);
     free(s->rules);
     free(s);
 }
@@ -121,6 +126,11 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
     if (!act) abort();
     s->active = act;
     index_rule(s, (uint32_t)(s->n - 1));
+    const sh_ir *filters[257];
+    uint32_t nf = sh_eql_stage_filters(q, filters, 257);
+    bool any_null = nf == 0 || nf == 257;
+    for (uint32_t i = 0; i < nf; i++) any_null |= filters[i] == NULL;
+    if (!any_null && !getenv("SHRIKE_NO_PREFILTER")) sh_prefilter_add(s->pf, (uint32_t)(s->n - 1), filters, nf);
     return true;
 }
 
@@ -156,6 +166,7 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
             if (strlen(s->cats[k].name) == val->len && !memcmp(s->cats[k].name, val->s, val->len))
                 mark(s, s->cats[k].rules, s->cats[k].n);
     }
+    sh_prefilter_apply(s->pf, e, s->active);
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
         if (c->done || !s->active[i]) continue;

@@ -221,3 +221,10 @@ size_t sh_eql_categories(const sh_eql *q, const char **out, size_t max) {
     }
     return n;
 }
+
+uint32_t sh_eql_stage_filters(const sh_eql *q, const sh_ir **out, uint32_t max) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < q->nstages && n < max; i++) out[n++] = q->stages[i].filter;
+    if (q->has_until && n < max) out[n++] = q->until.filter;
+    return n;
+}

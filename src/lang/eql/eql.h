@@ -51,6 +51,11 @@ void sh_eql_reset(sh_eql *q);
  * can use it. */
 size_t sh_eql_categories(const sh_eql *q, const char **out, size_t max);
 
+/* The filters of every stage (and of until), at most max, for analysis
+ * (the literal prefilter); a NULL filter takes every event. */
+struct sh_ir;
+uint32_t sh_eql_stage_filters(const sh_eql *q, const struct sh_ir **out, uint32_t max);
+
 /* Evaluate only the filter of an event query (or of any stage of a sequence)
  * against one event: used for prefiltering and tests. */
 bool sh_eql_event_matches(sh_eql *q, sh_event *e);
