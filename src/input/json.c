@@ -310,9 +310,73 @@ static bool parse_array(jp *j) {
     return true;
 }
 
+/* "Event.EventData.Data" in a Windows rendering */
+static bool at_eventdata_data(const jp *j) {
+    static const char tail[] = "EventData.Data";
+    size_t n = j->path.len, k = sizeof tail - 1;
+    return j->mode == MODE_WINEVENT && n >= k && memcmp(j->path.data + n - k, tail, k) == 0 &&
+           (n == k || j->path.data[n - k - 1] == '.');
+}
+
+static sh_field *first_of(sh_event *t, const char *const *names) {
+    for (; *names; names++) {
+        sh_field *f = sh_event_find_cstr(t, *names);
+        if (f && f->nvals) return f;
+    }
+    return NULL;
+}
+
+static void copy_value(sh_event *e, sh_field *to, const sh_value *v) {
+    sh_value c = *v;
+    if (v->type != SH_NULL && v->type != SH_BOOL) c.s = sh_arena_strndup(&e->arena, v->s, v->len);
+    sh_event_add_value(e, to, &c);
+}
+
+/* One <Data Name="X">v</Data> as converters render it: {"@Name":"X","#text":"v"}
+ * (or Name / #attributes.Name, and #text / text / Value): becomes field X.
+ * Anything else keeps its keys under Data.* so nothing is lost. */
+static bool parse_data_object(jp *j) {
+    static const char *const name_keys[] = {"@Name", "Name", "#attributes.Name", "_Name", NULL};
+    static const char *const text_keys[] = {"#text", "text", "Value", "value", "$", NULL};
+    sh_event *t = sh_event_new();
+    jp sub = *j;
+    sub.e = t;
+    sub.path = (sh_buf){0};
+    sub.mode = MODE_PLAIN;
+    sub.array_depth = 0;
+    bool ok = parse_object(&sub);
+    j->p = sub.p;
+    j->failed = sub.failed;
+    sh_buf_free(&sub.path);
+    if (ok) {
+        sh_field *name = first_of(t, name_keys);
+        if (name && name->vals[0].type == SH_STR && name->vals[0].len) {
+            sh_field *to = sh_event_field_get_or_add(j->e, name->vals[0].s, name->vals[0].len, NULL);
+            sh_field *text = first_of(t, text_keys);
+            if (text) {
+                for (uint32_t k = 0; k < text->nvals; k++) copy_value(j->e, to, &text->vals[k]);
+            } else {
+                sh_value empty = sh_value_str("", 0);
+                sh_event_add_value(j->e, to, &empty);
+            }
+        } else {
+            for (uint32_t i = 0; i < t->nfields; i++) {
+                sh_buf nm = {0};
+                sh_buf_printf(&nm, "Data.%s", t->fields[i]->name);
+                sh_field *to = sh_event_field_get_or_add(j->e, nm.data, nm.len, NULL);
+                for (uint32_t k = 0; k < t->fields[i]->nvals; k++) copy_value(j->e, to, &t->fields[i]->vals[k]);
+                sh_buf_free(&nm);
+            }
+        }
+    }
+    sh_event_unref(t);
+    return ok;
+}
+
 static bool parse_value(jp *j, bool in_array) {
     char b[16];
     if (j->p >= j->end) return fail(j, j->p, "%s", "unexpected end of input");
+    if (*j->p == '{' && at_eventdata_data(j)) return parse_data_object(j);
     switch (*j->p) {
     case '{': return parse_object(j);
     case '[': return parse_array(j);

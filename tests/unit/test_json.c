@@ -164,6 +164,26 @@ TEST(derived_fields_have_one_value_each) {
     sh_event_unref(e);
 }
 
+TEST(eventdata_data_lists) {
+    sh_diag d;
+    sh_event *e = parse("{\"Event\":{\"System\":{\"EventID\":4688,\"Channel\":\"Security\"},\"EventData\":{\"Data\":["
+                        "{\"@Name\":\"NewProcessName\",\"#text\":\"C:\\\\Windows\\\\certutil.exe\"},"
+                        "{\"#attributes\":{\"Name\":\"CommandLine\"},\"#text\":\"certutil -addstore Root a.cer\"},"
+                        "{\"Name\":\"TokenElevationType\",\"#text\":3},{\"@Name\":\"Empty\"},{\"odd\":1}]}}}", &d);
+    CHECK(e != NULL);
+    if (!e) { FAILF("%s", d.msg); return; }
+    CHECK_STR(str_of(e, "NewProcessName", 0), "C:\\Windows\\certutil.exe");
+    CHECK_STR(str_of(e, "CommandLine", 0), "certutil -addstore Root a.cer");
+    sh_field *tt = sh_event_find_cstr(e, "TokenElevationType");
+    CHECK(tt && tt->nvals == 1 && tt->vals[0].type == SH_INT && tt->vals[0].i == 3);
+    CHECK_STR(str_of(e, "Empty", 0), "");
+    sh_field *odd = sh_event_find_cstr(e, "Data.odd");
+    CHECK(odd && odd->nvals == 1 && odd->vals[0].i == 1);
+    sh_field *pn = sh_event_get(e, sh_fieldref_get("process.name", 12));
+    CHECK(pn && !strcmp(pn->vals[0].s, "certutil.exe"));
+    sh_event_unref(e);
+}
+
 static void expect_error(const char *text, long col, const char *msg) {
     sh_diag d;
     sh_event *e = parse(text, &d);
@@ -421,6 +441,7 @@ int main(void) {
     RUN(elasticsearch_hit_is_unwrapped);
     RUN(windows_rendering_is_normalised);
     RUN(derived_fields_have_one_value_each);
+    RUN(eventdata_data_lists);
     RUN(error_messages);
     RUN(deep_nesting_is_refused);
     RUN(argv_splitting);
