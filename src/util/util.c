@@ -332,7 +332,9 @@ static uint32_t cp_lower(uint32_t c) {
     if (c >= 0x388 && c <= 0x38a) return c + 37;
     if (c >= 0x410 && c <= 0x42f) return c + 32;
     if (c >= 0x400 && c <= 0x40f) return c + 80;
-    if (c >= 0x460 && c <= 0x4ff && !(c >= 0x482 && c <= 0x489)) return (c & 1) ? c : c + 1;
+    if (c == 0x4c0) return 0x4cf;                                  /* palochka */
+    if (c >= 0x4c1 && c <= 0x4ce) return (c & 1) ? c + 1 : c;      /* here upper case is odd */
+    if (c >= 0x460 && c <= 0x4ff && !(c >= 0x482 && c <= 0x489) && c != 0x4cf) return (c & 1) ? c : c + 1;
     if (c >= 0xff21 && c <= 0xff3a) return c + 32;
     return c;
 }

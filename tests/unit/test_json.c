@@ -262,6 +262,10 @@ TEST(case_folding) {
     CHECK(sh_memieq("\xc3\x89T\xc3\x89", 5, "\xc3\xa9t\xc3\xa9", 5));               /* ÉTÉ / été */
     CHECK(sh_memieq("\xd0\x9f\xd0\xa0\xd0\x98", 6, "\xd0\xbf\xd1\x80\xd0\xb8", 6)); /* ПРИ / при */
     CHECK(!sh_memieq("abc", 3, "abd", 3));
+    CHECK(sh_memieq("\xd3\x81", 2, "\xd3\x82", 2));   /* U+04C1 / U+04C2 */
+    CHECK(sh_memieq("\xd3\x80", 2, "\xd3\x8f", 2));   /* U+04C0 / U+04CF */
+    CHECK(sh_memieq("\xd1\xa0", 2, "\xd1\xa1", 2));   /* U+0460 / U+0461 */
+    CHECK(!sh_memieq("\xd3\x82", 2, "\xd3\x83", 2));
     CHECK(!sh_memieq("abc", 3, "ab", 2));
     char out[32];
     size_t n = sh_utf8_lower("\xce\x91\xce\x92 X", 6, out);
