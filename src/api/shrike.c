@@ -19,6 +19,7 @@ typedef struct crule {
  * the rules of its categories plus the rules that take any event. */
 typedef struct cat_entry {
     char *name;
+    size_t len;
     uint32_t *rules;          /* rule indexes, ascending */
     size_t n, cap;
 } cat_entry;
@@ -72,6 +73,7 @@ static void index_rule(shrike *s, uint32_t idx) {
             memset(c, 0, sizeof *c);
             c->name = strdup(cats[i]);
             if (!c->name) abort();
+            c->len = strlen(c->name);
         }
         push_idx(&c->rules, &c->n, &c->cap, idx);
     }
@@ -163,7 +165,7 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
         const sh_value *val = &cat->vals[v];
         if (val->type != SH_STR) continue;
         for (size_t k = 0; k < s->ncats; k++)
-            if (strlen(s->cats[k].name) == val->len && !memcmp(s->cats[k].name, val->s, val->len))
+            if (s->cats[k].len == val->len && !memcmp(s->cats[k].name, val->s, val->len))
                 mark(s, s->cats[k].rules, s->cats[k].n);
     }
     sh_prefilter_apply(s->pf, e, s->active);

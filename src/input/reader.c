@@ -41,10 +41,9 @@ static void report(rd *r, const char *file, long line, long col, const char *fmt
 static void report(rd *r, const char *file, long line, long col, const char *fmt, ...) {
     sh_diag d;
     sh_diag_clear(&d);
-    sh_diag_set(&d, file, line, col, "%s", "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    sh_diag_vset(&d, file, line, col, fmt, ap);
     va_end(ap);
     if (r->sink->on_error) r->sink->on_error(r->sink->ctx, &d);
 }

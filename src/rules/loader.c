@@ -21,11 +21,9 @@
 void sh_rload_reject(const sh_rload *l, const char *path, long line, const char *fmt, ...) {
     sh_diag d;
     sh_diag_clear(&d);
-    snprintf(d.file, sizeof d.file, "%s", path);
-    d.line = line;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    sh_diag_vset(&d, path, line, 0, fmt, ap);
     va_end(ap);
     if (l->cb) l->cb(l->ctx, &d);
 }

@@ -199,14 +199,18 @@ void sh_diag_clear(sh_diag *d) {
     d->msg[0] = 0;
 }
 
-void sh_diag_set(sh_diag *d, const char *file, long line, long col, const char *fmt, ...) {
+void sh_diag_vset(sh_diag *d, const char *file, long line, long col, const char *fmt, va_list ap) {
     if (!d) return;
     if (file) snprintf(d->file, sizeof d->file, "%s", file);
     d->line = line;
     d->col = col;
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+}
+
+void sh_diag_set(sh_diag *d, const char *file, long line, long col, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    sh_diag_vset(d, file, line, col, fmt, ap);
     va_end(ap);
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 /* ---- arena: bump allocation, freed all at once ---- */
@@ -55,6 +56,8 @@ typedef struct sh_diag {
 void sh_diag_clear(sh_diag *d);
 void sh_diag_set(sh_diag *d, const char *file, long line, long col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+void sh_diag_vset(sh_diag *d, const char *file, long line, long col, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
 /* "file:line:col: msg" (parts that are unknown left out) */
 void sh_diag_format(const sh_diag *d, char *out, size_t outsz);
 
