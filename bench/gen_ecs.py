@@ -27,8 +27,12 @@ import argparse
 import base64
 import hashlib
 import random
+import os
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'scenarios'))
+from winargv import argv_windows  # noqa: E402  one splitter for the scenarios and the benchmark
 
 # --------------------------------------------------------------------------
 # small helpers
@@ -46,64 +50,6 @@ def esc(s):
 
 def jlist(items):
     return '[' + ','.join('"' + esc(a) + '"' for a in items) + ']'
-
-
-def argv_split(cmd):
-    """Split a command line the way CommandLineToArgvW does."""
-    args = []
-    i, n = 0, len(cmd)
-    # argv[0]: up to the next space or tab; quotes toggle, no escaping
-    cur = []
-    inq = False
-    while i < n:
-        c = cmd[i]
-        if c == '"':
-            inq = not inq
-        elif (c == ' ' or c == '\t') and not inq:
-            break
-        else:
-            cur.append(c)
-        i += 1
-    args.append(''.join(cur))
-    while True:
-        while i < n and cmd[i] in ' \t':
-            i += 1
-        if i >= n:
-            break
-        cur = []
-        inq = False
-        while i < n:
-            c = cmd[i]
-            if c == '\\':
-                j = i
-                while j < n and cmd[j] == '\\':
-                    j += 1
-                nb = j - i
-                if j < n and cmd[j] == '"':
-                    cur.append('\\' * (nb // 2))
-                    if nb % 2:
-                        cur.append('"')
-                        i = j + 1
-                    else:
-                        i = j
-                    continue
-                cur.append('\\' * nb)
-                i = j
-                continue
-            if c == '"':
-                if inq and i + 1 < n and cmd[i + 1] == '"':
-                    cur.append('"')
-                    i += 2
-                    continue
-                inq = not inq
-                i += 1
-                continue
-            if (c == ' ' or c == '\t') and not inq:
-                break
-            cur.append(c)
-            i += 1
-        args.append(''.join(cur))
-    return args
 
 
 def parse_size(s):
@@ -962,7 +908,7 @@ class Gen:
         if cmd is None:
             cmd = t.cmd(rng, ctx)
         p.cmd = cmd
-        p.args = argv_split(cmd)
+        p.args = argv_windows(cmd)
         p.long = t.long if t is not None else False
         p.alive = True
         p.hashes = self.hashes(exe, ver)
