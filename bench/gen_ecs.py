@@ -25,6 +25,7 @@ Standard library only. Deterministic for a given --seed and options.
 
 import argparse
 import base64
+import bisect
 import hashlib
 import random
 import os
@@ -1167,29 +1168,12 @@ class Gen:
     # ---- choices
 
     def pick_host(self):
-        rng = self.rng
-        x = rng.random() * self.host_cum[-1]
-        cum = self.host_cum
-        lo, hi = 0, len(cum) - 1
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if cum[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.hosts[lo]
+        x = self.rng.random() * self.host_cum[-1]
+        return self.hosts[bisect.bisect_left(self.host_cum, x)]
 
     def pick_start_tmpl(self):
         x = self.rng.random() * self.start_cum[-1]
-        cum = self.start_cum
-        lo, hi = 0, len(cum) - 1
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if cum[mid] < x:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.tk[self.start_keys[lo]]
+        return self.tk[self.start_keys[bisect.bisect_left(self.start_cum, x)]]
 
     def pick_parent(self, h, t):
         rng = self.rng
