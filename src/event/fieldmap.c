@@ -198,11 +198,6 @@ static void init_default(void) {
     pthread_mutex_unlock(&g_lock);
 }
 
-const sh_fieldmap *sh_fieldmap_default(void) {
-    pthread_once(&g_once, init_default);
-    return &g_map;
-}
-
 sh_fieldmap *sh_fieldmap_default_mut(void) {
     pthread_once(&g_once, init_default);
     return &g_map;

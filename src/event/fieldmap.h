@@ -1,7 +1,7 @@
 /* fieldmap.h: the field model. Rules name fields in their own taxonomy (ECS
  * for EQL, Windows-native names for Sigma, Splunk's for SPL); sources carry
  * their own names. The mapping table (data/fieldmap.tsv, compiled into the
- * binary and extendable with --fieldmap FILE) lists, for a wanted name, the
+ * binary, extendable with sh_fieldmap_load_file) lists, for a wanted name, the
  * derivations that produce it from what a source has. A rule resolves each of
  * its field references once, at load time, into an sh_fieldref; the per-event
  * cost is one hash lookup, plus derivation the first time an event is asked
@@ -21,11 +21,11 @@ typedef struct sh_fieldref {
     const sh_derivation *derivs; /* rows of the mapping table for this name, or NULL */
 } sh_fieldref;
 
-/* The table built into the binary (data/fieldmap.tsv). Never NULL. */
-const sh_fieldmap *sh_fieldmap_default(void);
-/* Load extra rows from a file (same format) on top of the built-in ones. */
-int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d);
+/* The table in use: the rows built into the binary (data/fieldmap.tsv) and
+ * any loaded since. Never NULL. */
 sh_fieldmap *sh_fieldmap_default_mut(void);
+/* Load extra rows from a file (same format), tried before the built-in ones. */
+int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d);
 
 /* Resolve a name once; the returned ref lives as long as the process (interned). */
 const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen);
