@@ -1,5 +1,6 @@
 /* shrike.c: the engine instance behind the public API: a list of compiled
- * rules, each fed every event in load order. */
+ * rules (any language, through its front end: engine/query.h), each fed the
+ * events it can use, in load order. */
 #include "shrike/shrike.h"
 
 #include "api/prefilter.h"
@@ -11,9 +12,12 @@
 
 typedef struct crule {
     sh_rule *rule;
-    sh_eql *eql;
+    sh_query *q;
     bool done;                /* head limit reached */
 } crule;
+
+static const sh_frontend *const frontends[] = {&sh_frontend_eql, &sh_frontend_sigma, &sh_frontend_spl};
+#define NFRONTENDS (sizeof frontends / sizeof *frontends)
 
 /* Rules indexed by the event categories they can use: an event meets only
  * the rules of its categories plus the rules that take any event. */
@@ -36,6 +40,7 @@ struct shrike {
     uint8_t *active;          /* per event: which rules to run */
     sh_prefilter *pf;         /* literal prefilter */
     const sh_fieldref *category;
+    void *fectx[NFRONTENDS];  /* each front end's shared state, made on first use */
 };
 
 shrike *shrike_new(void) {
@@ -57,7 +62,8 @@ static void push_idx(uint32_t **a, size_t *n, size_t *cap, uint32_t v) {
 
 static void index_rule(shrike *s, uint32_t idx) {
     const char *cats[MAX_RULE_CATS];
-    size_t n = sh_eql_categories(s->rules[idx].eql, cats, MAX_RULE_CATS);
+    const sh_query *q = s->rules[idx].q;
+    size_t n = q->ops->categories ? q->ops->categories(q, cats, MAX_RULE_CATS) : SIZE_MAX;
     if (n == SIZE_MAX) {
         push_idx(&s->any, &s->nany, &s->capany, idx);
         return;
@@ -82,7 +88,7 @@ static void index_rule(shrike *s, uint32_t idx) {
 void shrike_free(shrike *s) {
     if (!s) return;
     for (size_t i = 0; i < s->n; i++) {
-        sh_eql_free(s->rules[i].eql);
+        s->rules[i].q->ops->free(s->rules[i].q);
         sh_rule_free(s->rules[i].rule);
     }
     for (size_t i = 0; i < s->ncats; i++) {
@@ -90,6 +96,8 @@ void shrike_free(shrike *s) {
         free(s->cats[i].rules);
     }
     free(s->cats);
+    for (size_t i = 0; i < NFRONTENDS; i++)
+        if (s->fectx[i] && frontends[i]->ctx_free) frontends[i]->ctx_free(s->fectx[i]);
     free(s->any);
     free(s->active);
     sh_prefilter_free(s->pf);
@@ -109,11 +117,15 @@ static void locate(const sh_rule *r, sh_diag *d) {
 
 bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
     sh_diag_clear(d);
-    if (r->lang != SH_LANG_EQL) {
-        sh_diag_set(d, r->path, r->line, 0, "rule language not supported yet");
+    size_t fi = 0;
+    while (fi < NFRONTENDS && frontends[fi]->lang != r->lang) fi++;
+    if (fi == NFRONTENDS) {
+        sh_diag_set(d, r->path, r->line, 0, "unknown rule language");
         return false;
     }
-    sh_eql *q = sh_eql_compile(r->query, strlen(r->query), d);
+    const sh_frontend *fe = frontends[fi];
+    if (!s->fectx[fi] && fe->ctx_new) s->fectx[fi] = fe->ctx_new();
+    sh_query *q = fe->compile(s->fectx[fi], r, d);
     if (!q) {
         locate(r, d);
         return false;
@@ -123,13 +135,13 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
         s->rules = realloc(s->rules, s->cap * sizeof *s->rules);
         if (!s->rules) abort();
     }
-    s->rules[s->n++] = (crule){.rule = r, .eql = q};
+    s->rules[s->n++] = (crule){.rule = r, .q = q};
     uint8_t *act = realloc(s->active, s->n);
     if (!act) abort();
     s->active = act;
     index_rule(s, (uint32_t)(s->n - 1));
     const sh_ir *filters[257];
-    uint32_t nf = sh_eql_stage_filters(q, filters, 257);
+    uint32_t nf = q->ops->filters ? q->ops->filters(q, filters, 257) : 0;
     bool any_null = nf == 0 || nf == 257;
     for (uint32_t i = 0; i < nf; i++) any_null |= filters[i] == NULL;
     if (!any_null && !getenv("SHRIKE_NO_PREFILTER")) sh_prefilter_add(s->pf, (uint32_t)(s->n - 1), filters, nf);
@@ -138,7 +150,11 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
 
 size_t shrike_rule_count(const shrike *s) { return s->n; }
 const sh_rule *shrike_rule(const shrike *s, size_t i) { return s->rules[i].rule; }
-const char *const *shrike_rule_warnings(const shrike *s, size_t i) { return sh_eql_warnings(s->rules[i].eql); }
+const char *const *shrike_rule_warnings(const shrike *s, size_t i) {
+    const sh_query *q = s->rules[i].q;
+    return q->ops->warnings ? q->ops->warnings(q) : NULL;
+}
+int shrike_rule_shape(const shrike *s, size_t i) { return s->rules[i].q->shape; }
 
 typedef struct fwd {
     const sh_rule *rule;
@@ -148,6 +164,7 @@ typedef struct fwd {
 
 static void forward(void *ctx, const sh_match *m) {
     fwd *f = ctx;
+    if (!f->cb) return;
     shrike_alert a = {.rule = f->rule, .match = m};
     f->cb(f->ctx, &a);
 }
@@ -172,14 +189,21 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
         if (c->done || !s->active[i]) continue;
-        fwd f = {.rule = c->rule, .cb = cb, .ctx = ctx};
-        if (!sh_eql_feed(c->eql, e, forward, &f)) c->done = true;
+        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx};
+        if (!c->q->ops->feed(c->q, e, forward, &f)) c->done = true;
     }
+}
+
+bool shrike_done(const shrike *s) {
+    for (size_t i = 0; i < s->n; i++)
+        if (!s->rules[i].done) return false;
+    return s->n > 0;
 }
 
 void shrike_finish(shrike *s, shrike_alert_cb cb, void *ctx) {
     for (size_t i = 0; i < s->n; i++) {
-        fwd f = {.rule = s->rules[i].rule, .cb = cb, .ctx = ctx};
-        sh_eql_finish(s->rules[i].eql, forward, &f);
+        crule *c = &s->rules[i];
+        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx};
+        c->q->ops->finish(c->q, forward, &f);
     }
 }

@@ -131,12 +131,15 @@ shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep)
         npaths = 1;
     }
     rej_ctx ctx = {.rep = rep};
-    for (size_t p = 0; p < npaths; p++) {
-        sh_ruleset rs = {0};
-        sh_rules_load(paths[p], &rs, on_reject, &ctx);
+    sh_ruleset rs = {0};
+    for (size_t p = 0; p < npaths; p++) sh_rules_load(paths[p], &rs, on_reject, &ctx);
+    /* pass order: rules that name other rules (Sigma correlations and
+     * filters) come after every rule they may name */
+    for (int pass = 0; pass <= 1; pass++) {
         for (size_t i = 0; i < rs.n; i++) {
             sh_diag d;
             sh_rule *r = rs.rules[i];
+            if (!r || (pass == 0) != (r->pass <= 0)) continue;
             if (shrike_add_rule(s, r, &d)) {
                 rep->loaded++;
                 rs.rules[i] = NULL;
@@ -147,7 +150,7 @@ shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep)
                 print_reject(rep, &d);
             }
         }
-        sh_ruleset_free(&rs);
     }
+    sh_ruleset_free(&rs);
     return s;
 }

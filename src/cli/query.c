@@ -9,14 +9,14 @@
 #include "input/json.h"
 
 static const char query_help[] =
-    "usage: shrike query [-l eql] QUERY INPUT...\n"
+    "usage: shrike query [-l eql|sigma|spl] QUERY INPUT...\n"
     "\n"
     "Run one query and print the matching events, one JSON object a line: for JSON\n"
     "input the event's own document, otherwise the event as `shrike dump` prints it.\n"
     "For sequence and sample queries every line also carries \"_sequence\": N (1-based),\n"
     "the events of one sequence consecutive and in order.\n"
     "\n"
-    "  -l, --language L    eql (default); sigma and spl come later\n"
+    "  -l, --language L    eql (default), sigma (QUERY is a rule's YAML text), spl\n"
     "  -q, --quiet         no summary on standard error\n"
     "  -h, --help          this help\n"
     "\n"
@@ -25,7 +25,7 @@ static const char query_help[] =
 
 typedef struct query_ctx {
     cli_run run;              /* first: cli_error takes the context as a cli_run */
-    sh_eql *q;
+    shrike *eng;
     bool tagged;
     uint64_t seq;
     sh_buf buf;
@@ -43,12 +43,15 @@ static void put_event(query_ctx *c, sh_event *e, uint64_t seq) {
     sh_buf_putc(&c->buf, '\n');
 }
 
-static void on_match(void *ctx, const sh_match *m) {
+static void on_match(void *ctx, const shrike_alert *a) {
     query_ctx *c = ctx;
+    const sh_match *m = a->match;
     c->run.alerts++;
     uint64_t seq = c->tagged ? ++c->seq : 0;
-    for (uint32_t i = 0; i < m->nevents; i++)
-        if (m->events[i]) put_event(c, m->events[i], seq);
+    if (m->row) put_event(c, m->row, 0);
+    else
+        for (uint32_t i = 0; i < m->nevents; i++)
+            if (m->events[i]) put_event(c, m->events[i], seq);
     if (c->buf.len > 1 << 16) {
         fwrite(c->buf.data, 1, c->buf.len, stdout);
         sh_buf_clear(&c->buf);
@@ -57,7 +60,8 @@ static void on_match(void *ctx, const sh_match *m) {
 
 static bool on_event(void *ctx, sh_event *e) {
     query_ctx *c = ctx;
-    if (!sh_eql_feed(c->q, e, on_match, c)) {
+    shrike_feed(c->eng, e, on_match, c);
+    if (shrike_done(c->eng)) {
         c->done = true;
         return false;
     }
@@ -81,8 +85,9 @@ int cmd_query(int argc, char **argv) {
         default: cli_usage_error("query", "unknown option"); return EXIT_USAGE;
         }
     }
-    if (strcmp(lang, "eql") != 0) {
-        cli_usage_error("query", "language '%s' is not supported yet (eql)", lang);
+    sh_lang l = !strcmp(lang, "eql") ? SH_LANG_EQL : !strcmp(lang, "sigma") ? SH_LANG_SIGMA : !strcmp(lang, "spl") ? SH_LANG_SPL : 0;
+    if (!l) {
+        cli_usage_error("query", "unknown language '%s' (eql, sigma, spl)", lang);
         return EXIT_USAGE;
     }
     if (argc - optind < 2) {
@@ -95,25 +100,37 @@ int cmd_query(int argc, char **argv) {
     query_ctx c = {0};
     cli_run_init(&c.run, "query");
     c.run.quiet = quiet;
-    c.q = sh_eql_compile(text, strlen(text), &d);
-    if (!c.q) {
+    sh_rule *r = calloc(1, sizeof *r);
+    if (!r) abort();
+    r->path = strdup("query");
+    r->query = strdup(text);
+    r->id = strdup("");
+    r->name = strdup("query");
+    if (!r->path || !r->query || !r->id || !r->name) abort();
+    r->lang = l;
+    r->risk_score = -1;
+    r->query_line = 1;
+    c.eng = shrike_new();
+    if (!shrike_add_rule(c.eng, r, &d)) {
         snprintf(d.file, sizeof d.file, "query");
         char msg[1024];
         sh_diag_format(&d, msg, sizeof msg);
         fprintf(stderr, "shrike query: %s\n", msg);
+        sh_rule_free(r);
+        shrike_free(c.eng);
         return EXIT_RULES;
     }
-    for (const char *const *w = sh_eql_warnings(c.q); w && *w; w++)
+    for (const char *const *w = shrike_rule_warnings(c.eng, 0); w && *w; w++)
         fprintf(stderr, "shrike query: warning: %s\n", *w);
-    c.tagged = sh_eql_get_kind(c.q) != SH_EQL_EVENT;
+    c.tagged = shrike_rule_shape(c.eng, 0) == SH_SHAPE_GROUP;
     sh_input_opts io = {.keep_raw = true};
     sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c};
     for (int i = optind + 1; i < argc && !c.done; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
-    sh_eql_finish(c.q, on_match, &c);
+    shrike_finish(c.eng, on_match, &c);
     fwrite(c.buf.data ? c.buf.data : "", 1, c.buf.len, stdout);
     bool wrote = cli_close_output(stdout, "query", "standard output");
     sh_buf_free(&c.buf);
-    sh_eql_free(c.q);
+    shrike_free(c.eng);
     cli_summary(&c.run, c.tagged ? "sequences" : "matches");
     if (!wrote) return EXIT_OUTPUT;
     return c.run.st.inputs_failed ? EXIT_INPUT : EXIT_OK;

@@ -27,6 +27,9 @@ typedef struct sh_rule {
     size_t nfalse_positives;
     char *query;           /* the query text exactly as written */
     long query_line;       /* 1-based line where the query text starts in the file */
+    int pass;              /* rules are compiled in pass order: 0 first; rules
+                            * that refer to other rules (Sigma correlations and
+                            * filters) use 1, so every rule they name exists */
 } sh_rule;
 
 typedef struct sh_ruleset {

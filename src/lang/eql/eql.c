@@ -228,3 +228,38 @@ uint32_t sh_eql_stage_filters(const sh_eql *q, const sh_ir **out, uint32_t max) 
     if (q->has_until && n < max) out[n++] = q->until.filter;
     return n;
 }
+
+/* ------------------------------------------------------------ as a query */
+
+static bool q_feed(sh_query *q, sh_event *e, sh_match_cb cb, void *ctx) { return sh_eql_feed((sh_eql *)q, e, cb, ctx); }
+static void q_finish(sh_query *q, sh_match_cb cb, void *ctx) { sh_eql_finish((sh_eql *)q, cb, ctx); }
+static void q_reset(sh_query *q) { sh_eql_reset((sh_eql *)q); }
+static void q_free(sh_query *q) { sh_eql_free((sh_eql *)q); }
+static const char *const *q_warnings(const sh_query *q) { return sh_eql_warnings((const sh_eql *)q); }
+static size_t q_categories(const sh_query *q, const char **out, size_t max) {
+    return sh_eql_categories((const sh_eql *)q, out, max);
+}
+static uint32_t q_filters(const sh_query *q, const sh_ir **out, uint32_t max) {
+    return sh_eql_stage_filters((const sh_eql *)q, out, max);
+}
+
+static const sh_query_ops eql_ops = {
+    .feed = q_feed,
+    .finish = q_finish,
+    .reset = q_reset,
+    .free = q_free,
+    .warnings = q_warnings,
+    .categories = q_categories,
+    .filters = q_filters,
+};
+
+static sh_query *fe_compile(void *ctx, const sh_rule *r, sh_diag *d) {
+    (void)ctx;
+    sh_eql *q = sh_eql_compile(r->query, strlen(r->query), d);
+    if (!q) return NULL;
+    q->base.ops = &eql_ops;
+    q->base.shape = q->kind == SH_EQL_EVENT ? SH_SHAPE_EVENT : SH_SHAPE_GROUP;
+    return &q->base;
+}
+
+const sh_frontend sh_frontend_eql = {.lang = SH_LANG_EQL, .name = "eql", .compile = fe_compile};

@@ -5,25 +5,14 @@
 #ifndef SHRIKE_EQL_H
 #define SHRIKE_EQL_H
 
+#include "engine/query.h"
 #include "event/event.h"
 
 typedef struct sh_eql sh_eql;
 
 typedef enum sh_eql_kind { SH_EQL_EVENT, SH_EQL_SEQUENCE, SH_EQL_SAMPLE } sh_eql_kind;
 
-/* One result: a single event (event query), the events of one sequence in
- * order (NULL for the placeholder of a missing event `![...]`), or the events
- * of one sample. keys: the join key values (sequence `by` / sample `by`), as
- * text, "null" for a missing value. The events are only borrowed for the
- * duration of the callback; take sh_event_ref to keep one. */
-typedef struct sh_match {
-    sh_event **events;
-    uint32_t nevents;
-    const char **keys;
-    uint32_t nkeys;
-} sh_match;
-
-typedef void (*sh_match_cb)(void *ctx, const sh_match *m);
+/* Results come back as sh_match (engine/query.h). */
 
 /* Compile. On error returns NULL and fills d with the 1-based line and column
  * within text and a precise reason ("unknown function 'foo'", "expected ']'",

@@ -26,6 +26,7 @@ typedef struct eql_pipe {
 #define EQL_MAX_WARNINGS 16
 
 struct sh_eql {
+    sh_query base;            /* first: the engine sees an sh_query */
     sh_irpool pool;
     sh_eql_kind kind;
 

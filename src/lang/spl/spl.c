@@ -1,0 +1,11 @@
+/* spl.c: the SPL front end (placeholder until the front end lands). */
+#include "engine/query.h"
+
+static sh_query *fe_compile(void *ctx, const sh_rule *r, sh_diag *d) {
+    (void)ctx;
+    (void)r;
+    sh_diag_set(d, "", 0, 0, "SPL searches are not supported yet");
+    return NULL;
+}
+
+const sh_frontend sh_frontend_spl = {.lang = SH_LANG_SPL, .name = "spl", .compile = fe_compile};
