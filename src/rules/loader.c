@@ -160,15 +160,35 @@ static bool quietly_skipped(const char *name) {
     return false;
 }
 
+/* does a line of text start with key (at column 0)? */
+static bool has_top_key(const char *text, const char *key) {
+    size_t k = strlen(key);
+    for (const char *p = text; p; p = strchr(p, '\n')) {
+        if (*p == '\n') p++;
+        if (!strncmp(p, key, k)) return true;
+    }
+    return false;
+}
+
+/* YAML rule files: Splunk security_content detections carry a top-level
+ * `search:`; everything else is read as Sigma (which names what it lacks) */
+static void load_yaml(const sh_rload *l, const char *path) {
+    size_t len;
+    char *text = sh_rload_read(l, path, &len);
+    if (!text) return;
+    bool escu = has_top_key(text, "search:") && !has_top_key(text, "detection:") && !has_top_key(text, "correlation:");
+    if (escu) sh_rload_escu(l, path, text, len);
+    else sh_rload_sigma(l, path, text, len);
+    free(text);
+}
+
 static void load_file(const sh_rload *l, const char *path) {
     const char *e = ext_of(path);
     if (!strcasecmp(e, ".toml")) sh_rload_toml(l, path);
     else if (!strcasecmp(e, ".ndjson") || !strcasecmp(e, ".json")) sh_rload_kibana(l, path);
     else if (!strcasecmp(e, ".eql")) sh_rload_eql(l, path);
-    else if (!strcasecmp(e, ".yml") || !strcasecmp(e, ".yaml"))
-        sh_rload_reject(l, path, 0, "YAML rules (Sigma, Splunk ESCU) are not supported yet");
-    else if (!strcasecmp(e, ".spl"))
-        sh_rload_reject(l, path, 0, "SPL rule files are not supported yet");
+    else if (!strcasecmp(e, ".yml") || !strcasecmp(e, ".yaml")) load_yaml(l, path);
+    else if (!strcasecmp(e, ".spl")) sh_rload_spl(l, path);
     else if (*e)
         sh_rload_reject(l, path, 0, "not a rule file (unknown extension %s)", e);
     else

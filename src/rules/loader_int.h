@@ -32,5 +32,12 @@ char *sh_rload_read(const sh_rload *l, const char *path, size_t *len);
 void sh_rload_toml(const sh_rload *l, const char *path);
 void sh_rload_kibana(const sh_rload *l, const char *path);
 void sh_rload_eql(const sh_rload *l, const char *path);
+/* YAML rule files, already read (text NUL-terminated, UTF-8 checked):
+ * Sigma (load_sigma.c: one rule per YAML document) and Splunk
+ * security_content detections (load_escu.c) */
+void sh_rload_sigma(const sh_rload *l, const char *path, const char *text, size_t len);
+void sh_rload_escu(const sh_rload *l, const char *path, const char *text, size_t len);
+/* plain .spl: the whole file is one search (load_escu.c) */
+void sh_rload_spl(const sh_rload *l, const char *path);
 
 #endif

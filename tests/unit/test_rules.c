@@ -391,7 +391,7 @@ TEST(folders) {
         CHECK_STR(rj.msg[0], "f/c/noext: not a rule file (no extension)");
         CHECK_STR(rj.msg[1], "f/c/rule.xyz: not a rule file (unknown extension .xyz)");
         CHECK_STR(rj.msg[2], "f/c/search.spl: SPL rule files are not supported yet");
-        CHECK_STR(rj.msg[3], "f/c/sigma.yml: YAML rules (Sigma, Splunk ESCU) are not supported yet");
+        CHECK_STR(rj.msg[3], "f/c/sigma.yml: Sigma rules are not supported yet");
     }
     rejects_free(&rj);
     /* a path with a trailing slash, a missing path, a file named on its own */
