@@ -7,9 +7,9 @@ SAN     ?=
 CFLAGS  ?=
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
            -Wno-unused-parameter -Wvla -Wpointer-arith
-CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/gen
+CFLAGS  += -std=c11 -D_GNU_SOURCE -g $(OPT) $(WARN) $(SAN) -Iinclude -Isrc -I$(BUILD)/gen -I/usr/include/hs
 LDFLAGS += $(SAN)
-LIBS    := -lpcre2-8 -lyaml -lexpat -lz -lm -lpthread
+LIBS    := -lpcre2-8 -lyaml -lexpat -lhs -lz -lm -lpthread
 
 LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
 CLI_SRC := $(sort $(wildcard src/cli/*.c))

@@ -1,12 +1,16 @@
 /* prefilter.c: the literal prefilter. From each rule's intermediate form it
- * extracts a necessary condition of the shape "field F1 has one of values S1,
- * or field F2 one of S2, ..." (exact, case-folded literals of `:`, `==`,
- * `in` tests that the rule cannot match without). Per event, the values of
- * the few indexed fields are looked up once, and only the rules whose
- * literals are present (plus the rules without such a condition) are
- * evaluated. A rule skipped here could not have matched the event. */
+ * extracts a necessary condition of the shape "field F1 has one of values S1
+ * or contains one of substrings T1, or field F2 ..." (case-folded literals of
+ * `:`, `==`, `in` tests, and the longest literal run of each wildcard
+ * pattern, that the rule cannot match without). Per event, the values of the
+ * few indexed fields are folded once, looked up in a hash table (exact
+ * values) and scanned once by a multi-literal matcher (Vectorscan) for all
+ * the substrings of every rule; only the rules with something present (plus
+ * the rules without such a condition) are evaluated. A rule skipped here
+ * could not have matched the event. */
 #include "api/prefilter.h"
 
+#include <hs.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,7 +26,11 @@ typedef struct atom {
     const sh_fieldref *ref;
     const char *s;          /* lower-cased */
     uint32_t len;
+    bool sub;               /* the value must contain s (else: equal it) */
 } atom;
+
+/* substrings shorter than this select too little to be worth a scan */
+#define MIN_SUB 3
 
 typedef struct atoms {
     atom *a;
@@ -30,7 +38,7 @@ typedef struct atoms {
     bool weak;              /* every atom is on a weak field */
 } atoms;
 
-static void atoms_push(atoms *as, const sh_fieldref *ref, const char *s, size_t n, sh_arena *ar) {
+static void atoms_push_kind(atoms *as, const sh_fieldref *ref, const char *s, size_t n, sh_arena *ar, bool sub) {
     if (as->n == as->cap) {
         as->cap = as->cap ? as->cap * 2 : 8;
         as->a = realloc(as->a, as->cap * sizeof *as->a);
@@ -39,7 +47,27 @@ static void atoms_push(atoms *as, const sh_fieldref *ref, const char *s, size_t 
     char *low = sh_arena_alloc(ar, 2 * n + 1);
     size_t ln = sh_utf8_lower(s, n, low);
     low[ln] = 0;
-    as->a[as->n++] = (atom){.ref = ref, .s = low, .len = (uint32_t)ln};
+    as->a[as->n++] = (atom){.ref = ref, .s = low, .len = (uint32_t)ln, .sub = sub};
+}
+
+static void atoms_push(atoms *as, const sh_fieldref *ref, const char *s, size_t n, sh_arena *ar) {
+    atoms_push_kind(as, ref, s, n, ar, false);
+}
+
+/* the longest run of a wildcard pattern without '*' or '?' */
+static void longest_run(const sh_wpat *w, const char **run, size_t *rlen) {
+    *run = w->text;
+    *rlen = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= w->len; i++) {
+        if (i == w->len || w->text[i] == '*' || w->text[i] == '?') {
+            if (i - start > *rlen) {
+                *run = w->text + start;
+                *rlen = i - start;
+            }
+            start = i + 1;
+        }
+    }
 }
 
 static bool is_weak(const sh_fieldref *ref) {
@@ -69,13 +97,32 @@ static bool atoms_of(const sh_ir *n, atoms *out, sh_arena *ar, int depth);
 static bool atoms_wild(const sh_ir *n, atoms *out, sh_arena *ar) {
     const sh_wildset *w = n->wild;
     if (!w || (n->flags & SH_IRF_NEGATE) || n->nargs < 1 || !plain_field(n->args[0])) return false;
-    for (uint32_t i = 0; i < w->n; i++)
-        if (w->pats[i].shape != SH_W_EXACT || !textual(w->pats[i].text, w->pats[i].len)) return false;
+    for (uint32_t i = 0; i < w->n; i++) {
+        const sh_wpat *pt = &w->pats[i];
+        if (pt->shape == SH_W_EXACT) {
+            if (!textual(pt->text, pt->len)) return false;
+        } else {
+            const char *run;
+            size_t rlen;
+            longest_run(pt, &run, &rlen);
+            if (rlen < MIN_SUB) return false;
+        }
+    }
     if (w->exact)
         for (uint32_t i = 0; i < w->exact->cap; i++)
             if (w->exact->slots[i].s && !textual(w->exact->slots[i].s, w->exact->slots[i].len)) return false;
     const sh_fieldref *ref = n->args[0]->ref;
-    for (uint32_t i = 0; i < w->n; i++) atoms_push(out, ref, w->pats[i].text, w->pats[i].len, ar);
+    for (uint32_t i = 0; i < w->n; i++) {
+        const sh_wpat *pt = &w->pats[i];
+        if (pt->shape == SH_W_EXACT) {
+            atoms_push(out, ref, pt->text, pt->len, ar);
+        } else {
+            const char *run;
+            size_t rlen;
+            longest_run(pt, &run, &rlen);
+            atoms_push_kind(out, ref, run, rlen, ar, true);
+        }
+    }
     if (w->exact)
         for (uint32_t i = 0; i < w->exact->cap; i++)
             if (w->exact->slots[i].s) atoms_push(out, ref, w->exact->slots[i].s, w->exact->slots[i].len, ar);
@@ -177,10 +224,18 @@ typedef struct slot {
     uint32_t n, cap;
 } slot;
 
-typedef struct findex {
-    const sh_fieldref *ref;
+typedef struct table {
     slot *slots;
     uint32_t cap, n;
+} table;
+
+typedef struct findex {
+    const sh_fieldref *ref;
+    table exact;              /* values the field may equal */
+    table sub;                /* substrings it may contain (slot index = matcher id) */
+    hs_database_t *db;        /* the matcher over sub, built before the first event */
+    bool dirty;               /* sub changed since db was built */
+    bool all_sub;             /* no matcher could be built: every substring counts as present */
 } findex;
 
 struct sh_prefilter {
@@ -191,6 +246,9 @@ struct sh_prefilter {
     uint8_t *hit;              /* per event: a literal of the rule is present */
     uint32_t nrules;
     uint32_t indexed;          /* rules with a condition */
+    hs_scratch_t *scratch;     /* for every field's matcher */
+    char *low;                 /* a value folded */
+    size_t lowcap;
 };
 
 sh_prefilter *sh_prefilter_new(void) {
@@ -203,9 +261,15 @@ sh_prefilter *sh_prefilter_new(void) {
 void sh_prefilter_free(sh_prefilter *p) {
     if (!p) return;
     for (size_t i = 0; i < p->nfields; i++) {
-        for (uint32_t k = 0; k < p->fields[i].cap; k++) free(p->fields[i].slots[k].rules);
-        free(p->fields[i].slots);
+        table *ts[2] = {&p->fields[i].exact, &p->fields[i].sub};
+        for (int t = 0; t < 2; t++) {
+            for (uint32_t k = 0; k < ts[t]->cap; k++) free(ts[t]->slots[k].rules);
+            free(ts[t]->slots);
+        }
+        if (p->fields[i].db) hs_free_database(p->fields[i].db);
     }
+    if (p->scratch) hs_free_scratch(p->scratch);
+    free(p->low);
     free(p->fields);
     free(p->has_atoms);
     free(p->hit);
@@ -219,11 +283,14 @@ static findex *field_index(sh_prefilter *p, const sh_fieldref *ref) {
     p->fields = realloc(p->fields, (p->nfields + 1) * sizeof *p->fields);
     if (!p->fields) abort();
     findex *f = &p->fields[p->nfields++];
+    memset(f, 0, sizeof *f);
     f->ref = ref;
-    f->cap = 64;
-    f->n = 0;
-    f->slots = calloc(f->cap, sizeof *f->slots);
-    if (!f->slots) abort();
+    table *ts[2] = {&f->exact, &f->sub};
+    for (int t = 0; t < 2; t++) {
+        ts[t]->cap = 64;
+        ts[t]->slots = calloc(ts[t]->cap, sizeof *ts[t]->slots);
+        if (!ts[t]->slots) abort();
+    }
     return f;
 }
 
@@ -234,7 +301,7 @@ static slot *find_slot(slot *slots, uint32_t cap, const char *s, uint32_t len, u
     return &slots[i];
 }
 
-static void field_add(findex *f, const char *s, uint32_t len, uint32_t rule) {
+static void field_add(table *f, const char *s, uint32_t len, uint32_t rule) {
     if ((f->n + 1) * 2 > f->cap) {
         uint32_t cap = f->cap * 2;
         slot *ns = calloc(cap, sizeof *ns);
@@ -277,32 +344,105 @@ void sh_prefilter_add(sh_prefilter *p, uint32_t rule, const sh_ir *const *filter
     if (ok && all.n) {
         p->has_atoms[rule] = 1;
         p->indexed++;
-        for (size_t i = 0; i < all.n; i++) field_add(field_index(p, all.a[i].ref), all.a[i].s, all.a[i].len, rule);
+        for (size_t i = 0; i < all.n; i++) {
+            findex *f = field_index(p, all.a[i].ref);
+            if (all.a[i].sub) {
+                field_add(&f->sub, all.a[i].s, all.a[i].len, rule);
+                f->dirty = true;
+            } else {
+                field_add(&f->exact, all.a[i].s, all.a[i].len, rule);
+            }
+        }
     }
     atoms_free(&all);
 }
 
 uint32_t sh_prefilter_indexed(const sh_prefilter *p) { return p->indexed; }
 
+/* (re)build the substring matcher of every field whose substrings changed */
+static void build_matchers(sh_prefilter *p) {
+    for (size_t i = 0; i < p->nfields; i++) {
+        findex *f = &p->fields[i];
+        if (!f->dirty) continue;
+        f->dirty = false;
+        if (f->db) hs_free_database(f->db);
+        f->db = NULL;
+        f->all_sub = false;
+        uint32_t n = f->sub.n;
+        if (!n) continue;
+        const char **exprs = malloc(n * sizeof *exprs);
+        unsigned *flags = malloc(n * sizeof *flags), *ids = malloc(n * sizeof *ids);
+        size_t *lens = malloc(n * sizeof *lens);
+        if (!exprs || !flags || !ids || !lens) abort();
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < f->sub.cap; j++) {
+            if (!f->sub.slots[j].s) continue;
+            exprs[k] = f->sub.slots[j].s;
+            lens[k] = f->sub.slots[j].len;
+            flags[k] = HS_FLAG_SINGLEMATCH;
+            ids[k] = j;
+            k++;
+        }
+        hs_compile_error_t *err = NULL;
+        if (hs_compile_lit_multi(exprs, flags, ids, lens, k, HS_MODE_BLOCK, NULL, &f->db, &err) != HS_SUCCESS ||
+            hs_alloc_scratch(f->db, &p->scratch) != HS_SUCCESS) {
+            /* cannot happen for plain literals; stay correct if it does */
+            hs_free_compile_error(err);
+            if (f->db) hs_free_database(f->db);
+            f->db = NULL;
+            f->all_sub = true;
+        }
+        free(exprs);
+        free(flags);
+        free(ids);
+        free(lens);
+    }
+}
+
+typedef struct hit_ctx {
+    sh_prefilter *p;
+    const table *sub;
+} hit_ctx;
+
+static int on_sub(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx) {
+    (void)from, (void)to, (void)fl;
+    hit_ctx *h = ctx;
+    const slot *sl = &h->sub->slots[id];
+    for (uint32_t r = 0; r < sl->n; r++) h->p->hit[sl->rules[r]] = 1;
+    return 0;
+}
+
+static void mark_table(sh_prefilter *p, const table *t) {
+    for (uint32_t k = 0; k < t->cap; k++)
+        for (uint32_t r = 0; r < t->slots[k].n; r++) p->hit[t->slots[k].rules[r]] = 1;
+}
+
 void sh_prefilter_apply(sh_prefilter *p, sh_event *e, uint8_t *active) {
     if (!p->indexed) return;
+    build_matchers(p);
     memset(p->hit, 0, p->nrules);
-    char buf[512];
     for (size_t i = 0; i < p->nfields; i++) {
         findex *f = &p->fields[i];
         sh_field *fld = sh_event_get(e, f->ref);
-        for (uint32_t v = 0; fld && v < fld->nvals; v++) {
+        if (!fld || !fld->nvals) continue;
+        if (f->all_sub) mark_table(p, &f->sub);
+        for (uint32_t v = 0; v < fld->nvals; v++) {
             const sh_value *val = &fld->vals[v];
-            if (val->type == SH_NULL || val->len * 2 > sizeof buf) {
-                /* too long to fold here: let every rule on this field run */
-                if (val->type != SH_NULL)
-                    for (uint32_t k = 0; k < f->cap; k++)
-                        for (uint32_t r = 0; r < f->slots[k].n; r++) p->hit[f->slots[k].rules[r]] = 1;
-                continue;
+            if (val->type == SH_NULL) continue;
+            /* folding never more than doubles the length */
+            if (2 * (size_t)val->len + 1 > p->lowcap) {
+                p->lowcap = 2 * (size_t)val->len + 256;
+                free(p->low);
+                p->low = malloc(p->lowcap);
+                if (!p->low) abort();
             }
-            uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, buf);
-            slot *sl = find_slot(f->slots, f->cap, buf, ln, sh_hash(buf, ln));
+            uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, p->low);
+            slot *sl = find_slot(f->exact.slots, f->exact.cap, p->low, ln, sh_hash(p->low, ln));
             for (uint32_t r = 0; r < sl->n; r++) p->hit[sl->rules[r]] = 1;
+            if (f->db && ln) {
+                hit_ctx h = {.p = p, .sub = &f->sub};
+                if (hs_scan(f->db, p->low, ln, 0, p->scratch, on_sub, &h) != HS_SUCCESS) mark_table(p, &f->sub);
+            }
         }
     }
     for (uint32_t r = 0; r < p->nrules; r++)

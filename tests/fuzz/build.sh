@@ -8,6 +8,6 @@ make -s BUILD=build-fuzz CC=clang SAN="-fsanitize=fuzzer-no-link,address,undefin
 for f in tests/fuzz/fuzz_*.c; do
     out=build-fuzz/$(basename "${f%.c}")
     clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -Ibuild-fuzz/gen \
-        "$f" build-fuzz/libshrike.a -lpcre2-8 -lz -lm -lpthread -o "$out"
+        "$f" build-fuzz/libshrike.a -lpcre2-8 -lyaml -lexpat -lhs -lz -lm -lpthread -o "$out"
     echo "built $out"
 done
