@@ -1,0 +1,1613 @@
+/* evtx.c: the EVTX reader (see evtx.h and docs/evtx.md).
+ *
+ * Layers, bottom up:
+ *   - values: substitution values (UTF-16 strings, integers, GUIDs, SIDs,
+ *     FILETIMEs, ...) straight into typed sh_values in the event's arena;
+ *   - templates: a template definition (binary XML with substitution tokens)
+ *     is compiled once per chunk and naming context into a plan: a flat list
+ *     of ops "field NAME gets these pieces (static text, substitution i)";
+ *   - records: a record's binary XML is normally one template instance: its
+ *     value descriptors are read and the cached plan is run over them;
+ *   - chunks and the file: signatures, checksums, offsets; damage is
+ *     reported and skipped.
+ * Every read is bounds-checked against the chunk (64 KiB) or the record. */
+#include "input/evtx.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "event/fieldmap.h"
+
+/* ------------------------------------------------------------ format */
+
+enum {
+    VT_NULL = 0x00, VT_STRING = 0x01, VT_ANSI = 0x02, VT_INT8 = 0x03, VT_UINT8 = 0x04,
+    VT_INT16 = 0x05, VT_UINT16 = 0x06, VT_INT32 = 0x07, VT_UINT32 = 0x08, VT_INT64 = 0x09,
+    VT_UINT64 = 0x0a, VT_REAL32 = 0x0b, VT_REAL64 = 0x0c, VT_BOOL = 0x0d, VT_BINARY = 0x0e,
+    VT_GUID = 0x0f, VT_SIZET = 0x10, VT_FILETIME = 0x11, VT_SYSTIME = 0x12, VT_SID = 0x13,
+    VT_HEX32 = 0x14, VT_HEX64 = 0x15, VT_EVTHANDLE = 0x20, VT_BINXML = 0x21, VT_EVTXML = 0x23,
+    VT_ARRAY = 0x80
+};
+
+enum {
+    T_EOF = 0x00, T_OPEN = 0x01, T_CLOSE_START = 0x02, T_CLOSE_EMPTY = 0x03, T_END = 0x04,
+    T_VALUE = 0x05, T_ATTR = 0x06, T_CDATA = 0x07, T_CHARREF = 0x08, T_ENTREF = 0x09,
+    T_PITARGET = 0x0a, T_PIDATA = 0x0b, T_TEMPLATE = 0x0c, T_SUBST = 0x0d, T_OPTSUBST = 0x0e,
+    T_FRAGMENT = 0x0f, T_MORE = 0x40
+};
+
+#define CHUNK_HEADER 512u
+#define MAX_NEST 12          /* template instances / nested binary XML inside each other */
+#define MAX_ELEM_DEPTH 64    /* element nesting inside one template */
+
+static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t rd32(const uint8_t *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* ------------------------------------------------------------ state */
+
+typedef struct ev_val {
+    const uint8_t *p;
+    uint32_t size;
+    uint8_t type;
+} ev_val;
+
+/* How an element's text, attributes and children are named. */
+enum {
+    NK_DOC,        /* above the root element */
+    NK_EVENT,      /* <Event> */
+    NK_SYSTEM,     /* <System>: children by their own names, attributes Elem_Attr */
+    NK_EVENTDATA,  /* <EventData>: <Data Name="X"> is X */
+    NK_USERDATA,   /* <UserData>: its one child (the wrapper) is dropped */
+    NK_WRAPPER,    /* the wrapper under <UserData> */
+    NK_FIELD,      /* an element whose text is the field `base` */
+    NK_DATA        /* <Data> under <EventData>: `base` is its Name (or "Data") */
+};
+
+typedef struct nctx {
+    const char *base;   /* field name of the element's text ("" for structure) */
+    uint32_t blen;
+    uint8_t kind;
+    bool sys;           /* inside <System> */
+} nctx;
+
+enum { PK_TEXT, PK_SUBST };
+
+typedef struct piece {
+    const char *s;      /* PK_TEXT: UTF-8 */
+    uint32_t len;
+    uint16_t idx;       /* PK_SUBST: substitution index */
+    uint8_t kind;
+    uint8_t opt;        /* optional substitution */
+} piece;
+
+enum { OP_VALUE, OP_INSTANCE };
+enum {
+    F_EMPTY = 1,        /* no value: the field gets "" (an empty <Data/>) */
+    F_OPTELEM = 2,      /* only optional substitutions: no value, no element */
+    F_NUM = 4           /* System number (EventID, ...): decimal text becomes an integer */
+};
+
+typedef struct op {
+    const char *name;   /* field; NULL: the text is no field (nested binary XML still expands) */
+    const nctx *ctx;    /* naming context of the element (for nested binary XML) */
+    uint32_t nlen;
+    uint32_t pc, npc;   /* value pieces */
+    uint32_t nc, nnc;   /* name pieces: a substituted <Data Name=...> */
+    uint32_t at, end;   /* OP_INSTANCE: chunk offsets of the instance token and of its stream end */
+    uint8_t kind, flags;
+} op;
+
+typedef struct plan {
+    const op *ops;
+    const piece *pcs;
+    uint32_t nops;
+    uint32_t off;       /* cache key: definition offset ... */
+    const nctx *ctx;    /* ... and naming context */
+    const char *err;    /* compile failure, reported for each record using it */
+} plan;
+
+typedef struct tslot { plan *p; } tslot;
+typedef struct nslot { const char *s; uint32_t off, len; } nslot;
+
+typedef struct rd {
+    const char *name;
+    sh_input_sink *sink;
+    sh_input_stats *st;
+    bool stopped;
+    /* the chunk being read */
+    const uint8_t *c;
+    uint32_t clen;
+    uint64_t coff;      /* its offset in the file */
+    uint32_t cidx;
+    sh_arena arena;     /* plans, names and contexts of this chunk */
+    tslot *tt;
+    uint32_t tcap, tn;
+    nslot *nt;
+    uint32_t ncap, nn;
+    /* the record being read */
+    uint64_t rid;
+    ev_val *vals;       /* substitution values of the instances being run (a stack) */
+    uint32_t vcap, vtop;
+    sh_buf conv;        /* scratch for value conversion */
+    char err[256];      /* why the current record failed */
+} rd;
+
+static const nctx doc_ctx = {"", 0, NK_DOC, false};
+
+static bool fail(rd *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(rd *r, const char *fmt, ...) {
+    if (r->err[0]) return false;   /* keep the first (innermost) reason */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->err, sizeof r->err, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static void report(rd *r, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(rd *r, long line, const char *fmt, ...) {
+    if (!r->sink->on_error) return;
+    sh_diag d;
+    sh_diag_clear(&d);
+    va_list ap;
+    va_start(ap, fmt);
+    sh_diag_vset(&d, r->name, line, 0, fmt, ap);
+    va_end(ap);
+    r->sink->on_error(r->sink->ctx, &d);
+}
+
+/* ------------------------------------------------------------ UTF-16 */
+
+/* n UTF-16LE units at p to UTF-8 at o (room for 3n bytes); stops at a NUL
+ * unit when stop_nul. Unpaired surrogates become U+FFFD, so the result is
+ * always valid UTF-8. Returns the bytes written. */
+static size_t u16_to_u8(const uint8_t *p, size_t n, char *o, bool stop_nul) {
+    char *o0 = o;
+    size_t i = 0;
+    while (i < n) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (i + 4 <= n) {
+            uint64_t w;
+            memcpy(&w, p + 2 * i, 8);
+            if (!(w & 0xff80ff80ff80ff80ULL) &&
+                (!stop_nul || !((w - 0x0001000100010001ULL) & ~w & 0x8000800080008000ULL))) {
+                o[0] = (char)w;
+                o[1] = (char)(w >> 16);
+                o[2] = (char)(w >> 32);
+                o[3] = (char)(w >> 48);
+                o += 4;
+                i += 4;
+                continue;
+            }
+        }
+#endif
+        uint32_t u = rd16(p + 2 * i++);
+        if (u < 0x80) {
+            if (!u && stop_nul) break;
+            *o++ = (char)u;
+        } else if (u < 0x800) {
+            *o++ = (char)(0xc0 | (u >> 6));
+            *o++ = (char)(0x80 | (u & 0x3f));
+        } else if (u >= 0xd800 && u <= 0xdfff) {
+            uint32_t lo = i < n ? rd16(p + 2 * i) : 0;
+            if (u <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff) {
+                uint32_t cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+                i++;
+                *o++ = (char)(0xf0 | (cp >> 18));
+                *o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+                *o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+                *o++ = (char)(0x80 | (cp & 0x3f));
+            } else {
+                *o++ = (char)0xef, *o++ = (char)0xbf, *o++ = (char)0xbd;
+            }
+        } else {
+            *o++ = (char)(0xe0 | (u >> 12));
+            *o++ = (char)(0x80 | ((u >> 6) & 0x3f));
+            *o++ = (char)(0x80 | (u & 0x3f));
+        }
+    }
+    return (size_t)(o - o0);
+}
+
+/* Windows-1252 bytes 0x80..0x9f (others are Latin-1) */
+static const uint16_t cp1252_hi[32] = {
+    0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039,
+    0x0152, 0xfffd, 0x017d, 0xfffd, 0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014,
+    0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178};
+
+/* ------------------------------------------------------------ values */
+
+static const char hexu[] = "0123456789ABCDEF";
+static const char hexl[] = "0123456789abcdef";
+
+static sh_value mk_str(sh_event *e, const char *s, size_t n) {
+    return sh_value_str(sh_arena_strndup(&e->arena, s, n), n);
+}
+
+static char *put_u64(char *end, uint64_t u) {
+    do *--end = (char)('0' + u % 10); while (u /= 10);
+    return end;
+}
+
+static sh_value mk_int(sh_event *e, int64_t v) {
+    char *o = sh_arena_alloc(&e->arena, 24), *end = o + 23, *q = put_u64(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
+    if (v < 0) *--q = '-';
+    size_t n = (size_t)(end - q);
+    memmove(o, q, n);
+    o[n] = 0;
+    sh_value r = {.type = SH_INT, .i = v, .f = (double)v, .s = o, .len = (uint32_t)n};
+    return r;
+}
+
+static sh_value mk_uint(sh_event *e, uint64_t u) {
+    if (u <= INT64_MAX) return mk_int(e, (int64_t)u);
+    /* as the JSON reader keeps integers past int64: a float with the exact text */
+    char tmp[24], *q = put_u64(tmp + sizeof tmp, u);
+    size_t n = (size_t)(tmp + sizeof tmp - q);
+    sh_value r = {.type = SH_FLOAT, .i = 0, .f = (double)u, .s = sh_arena_strndup(&e->arena, q, n), .len = (uint32_t)n};
+    return r;
+}
+
+static sh_value mk_hex(sh_event *e, uint64_t u) {
+    char tmp[20], *q = tmp + sizeof tmp;
+    do *--q = hexl[u & 15]; while (u >>= 4);
+    *--q = 'x';
+    *--q = '0';
+    return mk_str(e, q, (size_t)(tmp + sizeof tmp - q));
+}
+
+static sh_value mk_float(sh_event *e, double d, bool single) {
+    if (!isfinite(d)) {
+        /* not a JSON number: keep it as text */
+        const char *t = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
+        return mk_str(e, t, strlen(t));
+    }
+    char tmp[40];
+    int n = 0;
+    for (int prec = single ? 6 : 15; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (single ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d) break;
+    }
+    sh_value r = {.type = SH_FLOAT, .f = d, .i = (d > -9.2e18 && d < 9.2e18) ? (int64_t)d : 0,
+                  .s = sh_arena_strndup(&e->arena, tmp, (size_t)n), .len = (uint32_t)n};
+    return r;
+}
+
+static sh_value mk_hexbytes(sh_event *e, const uint8_t *p, size_t n) {
+    char *o = sh_arena_alloc(&e->arena, 2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        o[2 * i] = hexu[p[i] >> 4];
+        o[2 * i + 1] = hexu[p[i] & 15];
+    }
+    o[2 * n] = 0;
+    return sh_value_str(o, 2 * n);
+}
+
+/* days since 1970-01-01 to a civil date (proleptic Gregorian) */
+static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void put2(char *o, unsigned v) { o[0] = (char)('0' + v / 10 % 10); o[1] = (char)('0' + v % 10); }
+
+/* "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds, as evtx_dump renders) */
+static size_t fmt_time(char *o, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned us) {
+    if (y < 0 || y > 9999) return (size_t)snprintf(o, 40, "%lld-%02u-%02uT%02u:%02u:%02u.%06uZ", (long long)y, mo, d, h, mi, s, us);
+    put2(o, (unsigned)(y / 100));
+    put2(o + 2, (unsigned)(y % 100));
+    o[4] = '-';
+    put2(o + 5, mo);
+    o[7] = '-';
+    put2(o + 8, d);
+    o[10] = 'T';
+    put2(o + 11, h);
+    o[13] = ':';
+    put2(o + 14, mi);
+    o[16] = ':';
+    put2(o + 17, s);
+    o[19] = '.';
+    put2(o + 20, us / 10000);
+    put2(o + 22, us / 100 % 100);
+    put2(o + 24, us % 100);
+    o[26] = 'Z';
+    return 27;
+}
+
+static size_t fmt_filetime(char *o, uint64_t ft) {
+    int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
+    unsigned us = (unsigned)(ft % 10000000u / 10);
+    int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+    unsigned sod = (unsigned)(secs - days * 86400);
+    int64_t y;
+    unsigned m, d;
+    civil(days, &y, &m, &d);
+    return fmt_time(o, y, m, d, sod / 3600, sod / 60 % 60, sod % 60, us);
+}
+
+/* nanoseconds since the epoch of a FILETIME (SH_TS_NONE out of range) */
+static int64_t filetime_ns(uint64_t ft) {
+    int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
+    if (ft == 0 || secs <= -9223372036LL || secs >= 9223372036LL) return SH_TS_NONE;
+    return secs * 1000000000 + (int64_t)(ft % 10000000u) * 100;
+}
+
+static size_t fmt_guid(char *o, const uint8_t *g) {
+    static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+    size_t n = 0;
+    o[n++] = '{';
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) o[n++] = '-';
+        o[n++] = hexu[g[order[i]] >> 4];
+        o[n++] = hexu[g[order[i]] & 15];
+    }
+    o[n++] = '}';
+    return n;
+}
+
+/* SID bytes: revision, sub-authority count, 48-bit big-endian authority,
+ * 32-bit little-endian sub-authorities. Returns its size, 0 when invalid. */
+static size_t sid_size(const uint8_t *p, size_t n) {
+    if (n < 8) return 0;
+    size_t need = 8 + 4 * (size_t)p[1];
+    return need <= n ? need : 0;
+}
+
+static size_t fmt_sid(char *o, const uint8_t *p) {
+    uint64_t auth = 0;
+    for (int i = 2; i < 8; i++) auth = auth << 8 | p[i];
+    char *s = o;
+    *s++ = 'S';
+    *s++ = '-';
+    char tmp[24], *q = put_u64(tmp + sizeof tmp, p[0]);
+    memcpy(s, q, (size_t)(tmp + sizeof tmp - q)), s += tmp + sizeof tmp - q;
+    *s++ = '-';
+    q = put_u64(tmp + sizeof tmp, auth);
+    memcpy(s, q, (size_t)(tmp + sizeof tmp - q)), s += tmp + sizeof tmp - q;
+    for (unsigned i = 0; i < p[1]; i++) {
+        *s++ = '-';
+        q = put_u64(tmp + sizeof tmp, rd32(p + 8 + 4 * i));
+        memcpy(s, q, (size_t)(tmp + sizeof tmp - q)), s += tmp + sizeof tmp - q;
+    }
+    return (size_t)(s - o);
+}
+
+static void conv_reserve(rd *r, size_t n) {
+    r->conv.len = 0;
+    sh_buf_reserve(&r->conv, n);
+}
+
+/* Copies the leading units of p that are ASCII and not NUL to o; returns
+ * how many. */
+static size_t ascii16(const uint8_t *p, size_t n, char *o) {
+    size_t i = 0;
+#ifdef __SSE2__
+    /* 8 units a step: all below 0x80 and none NUL, then packed to bytes */
+    const __m128i hi = _mm_set1_epi16((short)0xff80), zero = _mm_setzero_si128();
+    for (; i + 8 <= n; i += 8) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        __m128i ascii = _mm_cmpeq_epi16(_mm_and_si128(v, hi), zero);
+        __m128i good = _mm_andnot_si128(_mm_cmpeq_epi16(v, zero), ascii);   /* ASCII and not NUL */
+        if (_mm_movemask_epi8(good) != 0xffff) break;
+        _mm_storel_epi64((__m128i *)(void *)(o + i), _mm_packus_epi16(v, v));
+    }
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 4 <= n; i += 4) {
+        uint64_t w;
+        memcpy(&w, p + 2 * i, 8);
+        if ((w & 0xff80ff80ff80ff80ULL) || ((w - 0x0001000100010001ULL) & ~w & 0x8000800080008000ULL)) break;
+        o[i] = (char)w;
+        o[i + 1] = (char)(w >> 16);
+        o[i + 2] = (char)(w >> 32);
+        o[i + 3] = (char)(w >> 48);
+    }
+#endif
+    for (; i < n; i++) {
+        uint32_t u = rd16(p + 2 * i);
+        if (!u || u >= 0x80) break;
+        o[i] = (char)u;
+    }
+    return i;
+}
+
+/* A UTF-16 string value (up to its first NUL), converted straight into the
+ * event's arena: an exact-size block for ASCII text (most of it), else one
+ * with room for 3 bytes a unit. */
+static sh_value mk_str16(rd *r, sh_event *e, const uint8_t *p, size_t units) {
+    (void)r;
+    char *o = sh_arena_alloc(&e->arena, units + 1);
+    size_t i = ascii16(p, units, o);
+    if (i < units && rd16(p + 2 * i) != 0) {
+        char *o2 = sh_arena_alloc(&e->arena, 3 * units + 1);
+        memcpy(o2, o, i);
+        i += u16_to_u8(p + 2 * i, units - i, o2 + i, true);
+        o = o2;
+    }
+    o[i] = 0;
+    return sh_value_str(o, i);
+}
+
+static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
+    conv_reserve(r, 3 * n + 1);
+    char *o = r->conv.data, *o0 = o;
+    for (size_t i = 0; i < n && p[i]; i++) {
+        uint32_t u = p[i] >= 0x80 && p[i] < 0xa0 ? cp1252_hi[p[i] - 0x80] : p[i];
+        if (u < 0x80) *o++ = (char)u;
+        else if (u < 0x800) *o++ = (char)(0xc0 | (u >> 6)), *o++ = (char)(0x80 | (u & 0x3f));
+        else *o++ = (char)(0xe0 | (u >> 12)), *o++ = (char)(0x80 | ((u >> 6) & 0x3f)), *o++ = (char)(0x80 | (u & 0x3f));
+    }
+    return mk_str(e, o0, (size_t)(o - o0));
+}
+
+/* One scalar substitution value as a typed event value. False when the value
+ * stands for nothing (NULL, an empty number, a handle). */
+static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
+    char b[600];
+    if (t == VT_STRING) { *out = mk_str16(r, e, p, n / 2); return true; }
+    if (t == VT_ANSI) { *out = mk_ansi(r, e, p, n); return true; }
+    if (t == VT_BINARY) { *out = mk_hexbytes(e, p, n); return true; }
+    if (n == 0) return false;
+    switch (t) {
+    case VT_INT8: *out = mk_int(e, (int8_t)p[0]); return true;
+    case VT_UINT8: *out = mk_int(e, p[0]); return true;
+    case VT_INT16: if (n < 2) break; *out = mk_int(e, (int16_t)rd16(p)); return true;
+    case VT_UINT16: if (n < 2) break; *out = mk_int(e, rd16(p)); return true;
+    case VT_INT32: if (n < 4) break; *out = mk_int(e, (int32_t)rd32(p)); return true;
+    case VT_UINT32: if (n < 4) break; *out = mk_int(e, rd32(p)); return true;
+    case VT_INT64: if (n < 8) break; *out = mk_int(e, (int64_t)rd64(p)); return true;
+    case VT_UINT64: if (n < 8) break; *out = mk_uint(e, rd64(p)); return true;
+    case VT_REAL32: {
+        if (n < 4) break;
+        uint32_t w = rd32(p);
+        float f;
+        memcpy(&f, &w, 4);
+        *out = mk_float(e, f, true);
+        return true;
+    }
+    case VT_REAL64: {
+        if (n < 8) break;
+        uint64_t w = rd64(p);
+        double d;
+        memcpy(&d, &w, 8);
+        *out = mk_float(e, d, false);
+        return true;
+    }
+    case VT_BOOL: {
+        uint32_t v = n >= 4 ? rd32(p) : n >= 2 ? rd16(p) : p[0];
+        sh_value bv = {.type = SH_BOOL, .b = v != 0, .i = v != 0, .s = v ? "true" : "false", .len = v ? 4 : 5};
+        *out = bv;
+        return true;
+    }
+    case VT_GUID: if (n < 16) break; *out = mk_str(e, b, fmt_guid(b, p)); return true;
+    case VT_SIZET:
+        if (n == 4) { *out = mk_hex(e, rd32(p)); return true; }
+        if (n == 8) { *out = mk_hex(e, rd64(p)); return true; }
+        break;
+    case VT_FILETIME: if (n < 8) break; *out = mk_str(e, b, fmt_filetime(b, rd64(p))); return true;
+    case VT_SYSTIME: {
+        if (n < 16) break;
+        unsigned ms = rd16(p + 14);
+        *out = mk_str(e, b, fmt_time(b, rd16(p), rd16(p + 2) % 100, rd16(p + 6) % 100, rd16(p + 8) % 100,
+                                     rd16(p + 10) % 100, rd16(p + 12) % 100, (ms % 1000) * 1000));
+        return true;
+    }
+    case VT_SID: if (!sid_size(p, n)) break; *out = mk_str(e, b, fmt_sid(b, p)); return true;
+    case VT_HEX32: if (n < 4) break; *out = mk_hex(e, rd32(p)); return true;
+    case VT_HEX64: if (n < 8) break; *out = mk_hex(e, rd64(p)); return true;
+    case VT_NULL:
+    case VT_EVTHANDLE:
+    case VT_EVTXML:
+    case VT_BINXML: return false;
+    default: break;
+    }
+    /* a value too short for its type, or of an unknown type: keep the bytes */
+    *out = mk_hexbytes(e, p, n);
+    return true;
+}
+
+static uint32_t fixed_width(uint8_t t) {
+    switch (t) {
+    case VT_INT8: case VT_UINT8: return 1;
+    case VT_INT16: case VT_UINT16: return 2;
+    case VT_INT32: case VT_UINT32: case VT_REAL32: case VT_BOOL: case VT_HEX32: return 4;
+    case VT_INT64: case VT_UINT64: case VT_REAL64: case VT_FILETIME: case VT_HEX64: return 8;
+    case VT_GUID: case VT_SYSTIME: return 16;
+    default: return 0;
+    }
+}
+
+/* Calls add(item) for each item of an array value (type | 0x80). Returns
+ * the number of items. */
+typedef void (*item_fn)(rd *r, sh_event *e, void *ctx, const sh_value *v);
+
+static uint32_t each_item(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, item_fn add, void *ctx) {
+    uint8_t b = t & 0x7f;
+    uint32_t count = 0;
+    sh_value v;
+    if (b == VT_STRING) {
+        uint32_t units = n / 2, s = 0;
+        for (uint32_t i = 0; i <= units; i++) {
+            if (i == units ? i > s : rd16(p + 2 * i) == 0) {
+                v = mk_str16(r, e, p + 2 * s, i - s);
+                add(r, e, ctx, &v);
+                count++;
+                s = i + 1;
+            } else if (i == units) {
+                break;
+            }
+        }
+    } else if (b == VT_ANSI) {
+        uint32_t s = 0;
+        for (uint32_t i = 0; i <= n; i++) {
+            if (i == n ? i > s : p[i] == 0) {
+                v = mk_ansi(r, e, p + s, i - s);
+                add(r, e, ctx, &v);
+                count++;
+                s = i + 1;
+            }
+        }
+    } else if (b == VT_SID) {
+        uint32_t o = 0;
+        size_t k;
+        while (o < n && (k = sid_size(p + o, n - o)) != 0) {
+            if (conv(r, e, VT_SID, p + o, (uint32_t)k, &v)) add(r, e, ctx, &v), count++;
+            o += (uint32_t)k;
+        }
+    } else if (b == VT_SIZET) {
+        uint32_t w = n % 8 == 0 ? 8 : 4;
+        for (uint32_t o = 0; o + w <= n; o += w)
+            if (conv(r, e, VT_SIZET, p + o, w, &v)) add(r, e, ctx, &v), count++;
+    } else {
+        uint32_t w = fixed_width(b);
+        if (!w) {
+            if (n && conv(r, e, b, p, n, &v)) add(r, e, ctx, &v), count++;
+        } else {
+            for (uint32_t o = 0; o + w <= n; o += w)
+                if (conv(r, e, b, p + o, w, &v)) add(r, e, ctx, &v), count++;
+        }
+    }
+    return count;
+}
+
+/* ------------------------------------------------------------ chunk tables */
+
+static uint32_t mix32(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (uint32_t)k;
+}
+
+static uint32_t plan_hash(uint32_t off, const nctx *ctx) { return mix32(off ^ ((uint64_t)(uintptr_t)ctx << 20)); }
+
+static plan *plan_find(rd *r, uint32_t off, const nctx *ctx) {
+    if (!r->tcap) return NULL;
+    uint32_t m = r->tcap - 1, h = plan_hash(off, ctx) & m;
+    for (plan *p; (p = r->tt[h].p) != NULL; h = (h + 1) & m)
+        if (p->off == off && p->ctx == ctx) return p;
+    return NULL;
+}
+
+static void plan_insert(rd *r, plan *p) {
+    if ((r->tn + 1) * 2 > r->tcap) {
+        uint32_t cap = r->tcap ? r->tcap * 2 : 64;
+        tslot *nt = calloc(cap, sizeof *nt);
+        if (!nt) abort();
+        for (uint32_t i = 0; i < r->tcap; i++) {
+            plan *q = r->tt[i].p;
+            if (!q) continue;
+            uint32_t h = plan_hash(q->off, q->ctx) & (cap - 1);
+            while (nt[h].p) h = (h + 1) & (cap - 1);
+            nt[h].p = q;
+        }
+        free(r->tt);
+        r->tt = nt;
+        r->tcap = cap;
+    }
+    uint32_t m = r->tcap - 1, h = plan_hash(p->off, p->ctx) & m;
+    while (r->tt[h].p) h = (h + 1) & m;
+    r->tt[h].p = p;
+    r->tn++;
+}
+
+/* The name structure at chunk offset off: next offset (4), hash (2), count
+ * (2), UTF-16 characters, NUL. Its UTF-8 form is cached per chunk. */
+static bool name_at(rd *r, uint32_t off, const char **s, uint32_t *n, uint32_t *span) {
+    if (off < CHUNK_HEADER || off > r->clen - 8) return fail(r, "name offset 0x%x outside the chunk", off);
+    uint32_t cnt = rd16(r->c + off + 6);
+    if ((uint64_t)off + 8 + 2 * (uint64_t)cnt > r->clen) return fail(r, "name at 0x%x runs past the end of the chunk", off);
+    *span = 8 + 2 * cnt + 2;
+    uint32_t m = r->ncap - 1, h = mix32(off) & m;
+    if (r->ncap) {
+        for (; r->nt[h].off; h = (h + 1) & m)
+            if (r->nt[h].off == off) {
+                *s = r->nt[h].s;
+                *n = r->nt[h].len;
+                return true;
+            }
+    }
+    char *u = sh_arena_alloc(&r->arena, 3 * (size_t)cnt + 1);
+    uint32_t k = (uint32_t)u16_to_u8(r->c + off + 8, cnt, u, true);
+    u[k] = 0;
+    if ((r->nn + 1) * 2 > r->ncap) {
+        uint32_t cap = r->ncap ? r->ncap * 2 : 256;
+        nslot *nt = calloc(cap, sizeof *nt);
+        if (!nt) abort();
+        for (uint32_t i = 0; i < r->ncap; i++) {
+            if (!r->nt[i].off) continue;
+            uint32_t g = mix32(r->nt[i].off) & (cap - 1);
+            while (nt[g].off) g = (g + 1) & (cap - 1);
+            nt[g] = r->nt[i];
+        }
+        free(r->nt);
+        r->nt = nt;
+        r->ncap = cap;
+        m = cap - 1;
+    }
+    h = mix32(off) & m;
+    while (r->nt[h].off) h = (h + 1) & m;
+    r->nt[h].off = off;
+    r->nt[h].s = u;
+    r->nt[h].len = k;
+    r->nn++;
+    *s = u;
+    *n = k;
+    return true;
+}
+
+/* ------------------------------------------------------------ compiling */
+
+typedef struct cw {
+    rd *r;
+    const uint8_t *c;
+    uint32_t pos, end;  /* chunk offsets */
+    int dep;            /* element starts carry a dependency id: 1, 0, -1 not known yet */
+    sh_buf ops, pcs;    /* the plan's op and piece vectors */
+    sh_buf sp, sa;      /* scratch stacks: pieces, attribute records */
+    int depth;
+} cw;
+
+static bool need(cw *w, uint32_t n) {
+    if (w->end - w->pos >= n) return true;
+    return fail(w->r, "binary XML truncated at chunk offset 0x%x", w->pos);
+}
+
+static bool read_name(cw *w, const char **s, uint32_t *n) {
+    if (!need(w, 4)) return false;
+    uint32_t off = rd32(w->c + w->pos), span = 0;
+    w->pos += 4;
+    if (!name_at(w->r, off, s, n, &span)) return false;
+    if (off == w->pos) {        /* stored inline, right here */
+        if (!need(w, span)) return false;
+        w->pos += span;
+    }
+    return true;
+}
+
+static uint32_t npcs(const cw *w) { return (uint32_t)(w->pcs.len / sizeof(piece)); }
+
+static void push_piece(sh_buf *v, const piece *p) { sh_buf_put(v, p, sizeof *p); }
+static void push_op(sh_buf *v, const op *o) { sh_buf_put(v, o, sizeof *o); }
+
+static bool is_value_token(uint8_t t) {
+    switch (t) {
+    case T_VALUE: case T_VALUE | T_MORE:
+    case T_CDATA: case T_CDATA | T_MORE:
+    case T_CHARREF: case T_CHARREF | T_MORE:
+    case T_ENTREF: case T_ENTREF | T_MORE:
+    case T_SUBST: case T_OPTSUBST:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static piece text_piece(cw *w, const char *s, size_t n) {
+    piece p = {.kind = PK_TEXT, .s = sh_arena_strndup(&w->r->arena, s, n), .len = (uint32_t)n};
+    return p;
+}
+
+static bool utf16_piece(cw *w, piece *out) {
+    if (!need(w, 2)) return false;
+    uint32_t cnt = rd16(w->c + w->pos);
+    w->pos += 2;
+    if (!need(w, 2 * cnt)) return false;
+    char *u = sh_arena_alloc(&w->r->arena, 3 * (size_t)cnt + 1);
+    size_t k = u16_to_u8(w->c + w->pos, cnt, u, false);
+    u[k] = 0;
+    w->pos += 2 * cnt;
+    piece p = {.kind = PK_TEXT, .s = u, .len = (uint32_t)k};
+    *out = p;
+    return true;
+}
+
+/* One piece of text content or of an attribute value. */
+static bool c_piece(cw *w, sh_buf *vec) {
+    uint8_t t = w->c[w->pos++];
+    piece p;
+    switch (t & ~T_MORE) {
+    case T_VALUE: {
+        if (!need(w, 1)) return false;
+        uint8_t vt = w->c[w->pos++];
+        if (vt != VT_STRING) return fail(w->r, "value token of type 0x%02x at chunk offset 0x%x", vt, w->pos - 2);
+        if (!utf16_piece(w, &p)) return false;
+        break;
+    }
+    case T_CDATA:
+        if (!utf16_piece(w, &p)) return false;
+        break;
+    case T_CHARREF: {
+        if (!need(w, 2)) return false;
+        uint32_t u = rd16(w->c + w->pos);
+        w->pos += 2;
+        char b[4];
+        size_t k = u >= 0xd800 && u <= 0xdfff ? sh_utf8_encode(0xfffd, b) : sh_utf8_encode(u, b);
+        p = text_piece(w, b, k);
+        break;
+    }
+    case T_ENTREF: {
+        const char *s;
+        uint32_t n;
+        if (!read_name(w, &s, &n)) return false;
+        static const char *const ents[][2] = {{"lt", "<"}, {"gt", ">"}, {"amp", "&"}, {"quot", "\""}, {"apos", "'"}};
+        const char *rep = NULL;
+        for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
+            if (strcmp(s, ents[i][0]) == 0) rep = ents[i][1];
+        if (rep) {
+            p = text_piece(w, rep, strlen(rep));
+        } else {
+            char b[300];
+            int k = snprintf(b, sizeof b, "&%.280s;", s);
+            p = text_piece(w, b, (size_t)k);
+        }
+        break;
+    }
+    default: /* T_SUBST, T_OPTSUBST */
+        if (!need(w, 3)) return false;
+        memset(&p, 0, sizeof p);
+        p.kind = PK_SUBST;
+        p.idx = rd16(w->c + w->pos);
+        p.opt = t == T_OPTSUBST;
+        w->pos += 3;
+        break;
+    }
+    push_piece(vec, &p);
+    return true;
+}
+
+/* Skip a template instance (the 0x0c token already read). */
+static bool skip_instance(cw *w) {
+    if (!need(w, 9)) return false;
+    uint32_t def = rd32(w->c + w->pos + 5);
+    w->pos += 9;
+    if (def == w->pos) {
+        if (!need(w, 24)) return false;
+        uint32_t size = rd32(w->c + w->pos + 20);
+        w->pos += 24;
+        if (!need(w, size)) return false;
+        w->pos += size;
+    }
+    if (!need(w, 4)) return false;
+    uint32_t n = rd32(w->c + w->pos);
+    w->pos += 4;
+    if (n > (w->end - w->pos) / 4) return fail(w->r, "%u substitution values cannot fit", n);
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) total += rd16(w->c + w->pos + 4 * i);
+    w->pos += 4 * n;
+    if (total > w->end - w->pos) return fail(w->r, "substitution values run past the end of the data");
+    w->pos += (uint32_t)total;
+    return true;
+}
+
+static bool skip_pi(cw *w, uint8_t t) {
+    if (t == T_PITARGET) {
+        const char *s;
+        uint32_t n;
+        return read_name(w, &s, &n);
+    }
+    if (!need(w, 2)) return false;
+    uint32_t cnt = rd16(w->c + w->pos);
+    w->pos += 2;
+    if (!need(w, 2 * cnt)) return false;
+    w->pos += 2 * cnt;
+    return true;
+}
+
+/* Element starts in template definitions carry a 2-byte dependency id; in
+ * nested binary XML values they do not; for elements directly in a record
+ * (no template) both are seen: the variant whose name offset is consistent
+ * wins (an inline name right after it, or an earlier name in the chunk). */
+static int guess_dep(cw *w) {
+    const uint8_t *c = w->c;
+    uint32_t p = w->pos, end = w->end;   /* just after the token */
+    if (end - p >= 10 && rd32(c + p + 6) == p + 10) return 1;
+    if (end - p >= 8 && rd32(c + p + 4) == p + 8) return 0;
+    bool a = end - p >= 10 && rd32(c + p + 6) >= CHUNK_HEADER && rd32(c + p + 6) < p;
+    bool b = end - p >= 8 && rd32(c + p + 4) >= CHUNK_HEADER && rd32(c + p + 4) < p;
+    return a && !b;
+}
+
+static bool streq(const char *s, uint32_t n, const char *lit) {
+    size_t k = strlen(lit);
+    return n == k && memcmp(s, lit, k) == 0;
+}
+
+static const char *cat3(rd *r, const char *a, uint32_t an, char sep, const char *b, uint32_t bn, uint32_t *outn) {
+    uint32_t n = an + (an ? 1 : 0) + bn;
+    char *s = sh_arena_alloc(&r->arena, n + 1);
+    memcpy(s, a, an);
+    if (an) s[an] = sep;
+    memcpy(s + an + (an ? 1 : 0), b, bn);
+    s[n] = 0;
+    *outn = n;
+    return s;
+}
+
+static nctx *child_ctx(rd *r, const nctx *pa, const char *nm, uint32_t nl) {
+    nctx *c = sh_arena_zalloc(&r->arena, sizeof *c);
+    c->base = "";
+    c->sys = pa->sys;
+    switch (pa->kind) {
+    case NK_DOC: c->kind = NK_EVENT; break;
+    case NK_EVENT:
+        if (streq(nm, nl, "System")) c->kind = NK_SYSTEM, c->sys = true;
+        else if (streq(nm, nl, "EventData")) c->kind = NK_EVENTDATA;
+        else if (streq(nm, nl, "UserData")) c->kind = NK_USERDATA;
+        else c->kind = NK_FIELD, c->base = nm, c->blen = nl;
+        break;
+    case NK_USERDATA: c->kind = NK_WRAPPER; break;
+    case NK_EVENTDATA:
+        if (streq(nm, nl, "Data")) { c->kind = NK_DATA, c->base = "Data", c->blen = 4; break; }
+        /* fall through */
+    case NK_SYSTEM:
+    case NK_WRAPPER:
+        c->kind = NK_FIELD, c->base = nm, c->blen = nl;
+        break;
+    default: /* NK_FIELD, NK_DATA */
+        c->kind = NK_FIELD;
+        c->base = cat3(r, pa->base, pa->blen, '.', nm, nl, &c->blen);
+        break;
+    }
+    return c;
+}
+
+static bool is_num_name(const char *s, uint32_t n) {
+    static const char *const names[] = {"EventID", "Version", "Level", "Task", "Opcode", "EventRecordID",
+                                        "EventID_Qualifiers", "Execution_ProcessID", "Execution_ThreadID",
+                                        "Execution_ProcessorID", "Execution_SessionID", "Execution_KernelTime",
+                                        "Execution_UserTime", "Execution_ProcessorTime", NULL};
+    if (n < 4 || n > 23 || !strchr("EVLTO", s[0])) return false;
+    for (const char *const *p = names; *p; p++)
+        if ((*p)[0] == s[0] && streq(s, n, *p)) return true;
+    return false;
+}
+
+typedef struct attr_rec { const char *name; uint32_t nlen, pc, npc; } attr_rec;
+
+static bool c_stream(cw *w, const nctx *ctx);
+
+/* One element (its open token already read). Its children's ops come
+ * first, then the op of its own text, then those of its attributes. */
+static bool c_element(cw *w, const nctx *pa, bool has_attrs) {
+    rd *r = w->r;
+    if (w->depth >= MAX_ELEM_DEPTH) return fail(r, "elements nested deeper than %d", MAX_ELEM_DEPTH);
+    if (w->dep < 0) w->dep = guess_dep(w);
+    if (!need(w, w->dep ? 6u : 4u)) return false;
+    w->pos += w->dep ? 6 : 4;           /* dependency id, data size */
+    const char *nm;
+    uint32_t nl;
+    if (!read_name(w, &nm, &nl)) return false;
+    if (has_attrs) {
+        if (!need(w, 4)) return false;
+        w->pos += 4;                    /* attribute list size */
+    }
+    nctx *cx = child_ctx(r, pa, nm, nl);
+
+    /* this element's attribute records and pieces live on the scratch
+     * stacks above its parent's; children pop theirs before returning */
+    if (!w->sp.data) sh_buf_reserve(&w->sp, 32 * sizeof(piece));
+    if (!w->sa.data) sh_buf_reserve(&w->sa, 16 * sizeof(attr_rec));
+    size_t sa0 = w->sa.len, sp0 = w->sp.len;
+    bool ok = false;
+    w->depth++;
+    /* attributes */
+    for (;;) {
+        if (!need(w, 1)) goto out;
+        uint8_t t = w->c[w->pos];
+        if ((t & ~T_MORE) != T_ATTR) break;
+        w->pos++;
+        attr_rec a;
+        if (!read_name(w, &a.name, &a.nlen)) goto out;
+        a.pc = (uint32_t)(w->sp.len / sizeof(piece));
+        while (w->pos < w->end && is_value_token(w->c[w->pos]))
+            if (!c_piece(w, &w->sp)) goto out;
+        a.npc = (uint32_t)(w->sp.len / sizeof(piece)) - a.pc;
+        sh_buf_put(&w->sa, &a, sizeof a);
+    }
+    size_t nattrs = (w->sa.len - sa0) / sizeof(attr_rec);
+    uint32_t text0 = (uint32_t)(w->sp.len / sizeof(piece));   /* text pieces start here */
+    uint32_t children = 0;
+    if (!need(w, 1)) goto out;
+    uint8_t t = w->c[w->pos++];
+    if (t == T_CLOSE_START) {
+        for (;;) {
+            if (!need(w, 1)) goto out;
+            t = w->c[w->pos];
+            if (t == T_END) { w->pos++; break; }
+            if (is_value_token(t)) {
+                if (!c_piece(w, &w->sp)) goto out;
+                continue;
+            }
+            w->pos++;
+            if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
+                children++;
+                if (!c_element(w, cx, t & T_MORE)) goto out;
+            } else if (t == T_TEMPLATE) {
+                op o = {.kind = OP_INSTANCE, .ctx = cx, .at = w->pos - 1, .end = w->end};
+                children++;
+                if (!skip_instance(w)) goto out;
+                push_op(&w->ops, &o);
+            } else if (t == T_PITARGET || t == T_PIDATA) {
+                if (!skip_pi(w, t)) goto out;
+            } else if (t == T_FRAGMENT) {
+                if (!need(w, 3)) goto out;
+                w->pos += 3;
+            } else if (t == T_EOF) {
+                fail(r, "binary XML ends inside <%s>", nm);
+                goto out;
+            } else {
+                fail(r, "unexpected token 0x%02x in <%s> at chunk offset 0x%x", t, nm, w->pos - 1);
+                goto out;
+            }
+        }
+    } else if (t != T_CLOSE_EMPTY) {
+        fail(r, "unexpected token 0x%02x after the attributes of <%s> at chunk offset 0x%x", t, nm, w->pos - 1);
+        goto out;
+    }
+
+    /* scratch may have moved while the children were compiled */
+    const piece *sp = (const piece *)w->sp.data;
+    attr_rec *as = (attr_rec *)(w->sa.data + sa0);
+    uint32_t ntext = (uint32_t)(w->sp.len / sizeof(piece)) - text0;
+    bool structural = cx->kind != NK_FIELD && cx->kind != NK_DATA;
+    uint32_t name_pc = 0, name_npc = 0;
+    bool dyn_name = false;
+    /* the Name of <Data> names the field */
+    if (cx->kind == NK_DATA) {
+        for (size_t i = 0; i < nattrs; i++) {
+            if (!streq(as[i].name, as[i].nlen, "Name")) continue;
+            bool stat = true;
+            size_t len = 0;
+            for (uint32_t k = 0; k < as[i].npc; k++) {
+                if (sp[as[i].pc + k].kind != PK_TEXT) stat = false;
+                else len += sp[as[i].pc + k].len;
+            }
+            if (stat && len) {
+                char *s = sh_arena_alloc(&r->arena, len + 1);
+                len = 0;
+                for (uint32_t k = 0; k < as[i].npc; k++) {
+                    memcpy(s + len, sp[as[i].pc + k].s, sp[as[i].pc + k].len);
+                    len += sp[as[i].pc + k].len;
+                }
+                s[len] = 0;
+                cx->base = s;
+                cx->blen = (uint32_t)len;
+            } else if (!stat) {
+                dyn_name = true;
+                name_pc = npcs(w);
+                name_npc = as[i].npc;
+                sh_buf_put(&w->pcs, sp + as[i].pc, as[i].npc * sizeof(piece));
+            }
+            as[i].name = NULL;      /* consumed */
+        }
+    }
+    /* which attributes become fields */
+    uint32_t nattr_ops = 0;
+    for (size_t i = 0; i < nattrs; i++) {
+        if (!as[i].name || structural ||
+            (strncmp(as[i].name, "xmlns", 5) == 0 && (as[i].nlen == 5 || as[i].name[5] == ':')))
+            as[i].name = NULL;
+        else
+            nattr_ops++;
+    }
+    /* the op of the element's own text */
+    bool has_subst = false, all_opt = ntext > 0;
+    for (uint32_t k = 0; k < ntext; k++) {
+        if (sp[text0 + k].kind == PK_SUBST) has_subst = true;
+        if (sp[text0 + k].kind != PK_SUBST || !sp[text0 + k].opt) all_opt = false;
+    }
+    op o = {.kind = OP_VALUE, .ctx = cx, .pc = npcs(w), .npc = ntext};
+    if (!structural) {
+        o.name = cx->base;
+        o.nlen = cx->blen;
+        if (dyn_name) o.nc = name_pc, o.nnc = name_npc;
+        if (!cx->sys && !children && !nattr_ops) o.flags |= F_EMPTY;
+        if (all_opt) o.flags |= F_OPTELEM;
+        if (cx->sys && is_num_name(o.name, o.nlen)) o.flags |= F_NUM;
+    }
+    if ((!structural && (ntext || (o.flags & F_EMPTY))) || (structural && has_subst)) {
+        sh_buf_put(&w->pcs, sp + text0, ntext * sizeof(piece));
+        push_op(&w->ops, &o);
+    }
+    /* then the ops of its attributes */
+    for (size_t i = 0; i < nattrs; i++) {
+        if (!as[i].name) continue;
+        op ao = {.kind = OP_VALUE, .ctx = cx, .pc = npcs(w), .npc = as[i].npc};
+        if (streq(cx->base, cx->blen, "TimeCreated") && streq(as[i].name, as[i].nlen, "SystemTime")) {
+            ao.name = "TimeCreated";
+            ao.nlen = 11;
+        } else {
+            ao.name = cat3(r, cx->base, cx->blen, '_', as[i].name, as[i].nlen, &ao.nlen);
+        }
+        if (cx->sys && is_num_name(ao.name, ao.nlen)) ao.flags |= F_NUM;
+        sh_buf_put(&w->pcs, sp + as[i].pc, as[i].npc * sizeof(piece));
+        push_op(&w->ops, &ao);
+    }
+    ok = true;
+out:
+    w->sa.len = sa0;
+    w->sp.len = sp0;
+    w->depth--;
+    return ok;
+}
+
+/* A fragment: elements and template instances up to an end-of-stream
+ * token or the end of the data. */
+static bool c_stream(cw *w, const nctx *ctx) {
+    while (w->pos < w->end) {
+        uint8_t t = w->c[w->pos++];
+        if (t == T_EOF) return true;
+        if (t == T_FRAGMENT) {
+            if (!need(w, 3)) return false;
+            w->pos += 3;
+        } else if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
+            if (!c_element(w, ctx, t & T_MORE)) return false;
+        } else if (t == T_TEMPLATE) {
+            op o = {.kind = OP_INSTANCE, .ctx = ctx, .at = w->pos - 1, .end = w->end};
+            if (!skip_instance(w)) return false;
+            push_op(&w->ops, &o);
+        } else if (t == T_PITARGET || t == T_PIDATA) {
+            if (!skip_pi(w, t)) return false;
+        } else {
+            return fail(w->r, "unexpected token 0x%02x at chunk offset 0x%x", t, w->pos - 1);
+        }
+    }
+    return true;
+}
+
+static void cw_free(cw *w) {
+    sh_buf_free(&w->ops);
+    sh_buf_free(&w->pcs);
+    sh_buf_free(&w->sp);
+    sh_buf_free(&w->sa);
+}
+
+static plan *finish_plan(cw *w, bool ok, uint32_t off, const nctx *ctx) {
+    rd *r = w->r;
+    plan *p = sh_arena_zalloc(&r->arena, sizeof *p);
+    p->off = off;
+    p->ctx = ctx;
+    if (ok) {
+        p->nops = (uint32_t)(w->ops.len / sizeof(op));
+        op *ops = sh_arena_alloc(&r->arena, w->ops.len + 1);
+        if (w->ops.len) memcpy(ops, w->ops.data, w->ops.len);
+        piece *pcs = sh_arena_alloc(&r->arena, w->pcs.len + 1);
+        if (w->pcs.len) memcpy(pcs, w->pcs.data, w->pcs.len);
+        p->ops = ops;
+        p->pcs = pcs;
+    } else {
+        p->err = sh_arena_strdup(&r->arena, r->err[0] ? r->err : "invalid binary XML");
+    }
+    cw_free(w);
+    return p;
+}
+
+/* The plan of the template definition at chunk offset def, for an instance
+ * in naming context ctx: compiled on first use, then cached for the chunk. */
+static plan *get_plan(rd *r, uint32_t def, const nctx *ctx) {
+    plan *p = plan_find(r, def, ctx);
+    if (p) return p;
+    cw w = {.r = r, .c = r->c, .dep = 1};
+    bool ok;
+    char saved[sizeof r->err];
+    memcpy(saved, r->err, sizeof saved);
+    r->err[0] = 0;
+    if (def < CHUNK_HEADER || def > r->clen - 24) {
+        ok = fail(r, "template definition offset 0x%x outside the chunk", def);
+    } else {
+        uint32_t size = rd32(r->c + def + 20);
+        w.pos = def + 24;
+        w.end = size > r->clen - w.pos ? r->clen : w.pos + size;
+        ok = c_stream(&w, ctx);
+        if (!ok) {
+            char m[sizeof r->err + 64];
+            snprintf(m, sizeof m, "template at chunk offset 0x%x: %.200s", def, r->err);
+            snprintf(r->err, sizeof r->err, "%.250s", m);
+        }
+    }
+    p = finish_plan(&w, ok, def, ctx);
+    memcpy(r->err, saved, sizeof saved);
+    plan_insert(r, p);
+    return p;
+}
+
+/* ------------------------------------------------------------ running */
+
+static bool run_stream(rd *r, sh_event *e, uint32_t pos, uint32_t end, const nctx *ctx, int dep, int depth);
+static bool run_instance(rd *r, sh_event *e, uint32_t at, uint32_t end, const nctx *ctx, int depth, uint32_t *next);
+
+typedef struct add_ctx { sh_field *f; } add_ctx;
+
+static void add_to_field(rd *r, sh_event *e, void *ctx, const sh_value *v) {
+    (void)r;
+    sh_event_add_value(e, ((add_ctx *)ctx)->f, v);
+}
+
+static void add_to_text(rd *r, sh_event *e, void *ctx, const sh_value *v) {
+    (void)r, (void)e;
+    sh_buf *b = ctx;
+    if (b->len) sh_buf_putc(b, ',');
+    sh_buf_put(b, v->s, v->len);
+}
+
+static bool all_digits(const char *s, uint32_t n) {
+    uint32_t i = n && s[0] == '-';
+    if (i == n || n - i > 18) return false;
+    for (; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+}
+
+static void add_value(sh_event *e, sh_field *f, sh_value *v, uint8_t flags) {
+    if ((flags & F_NUM) && v->type == SH_STR && all_digits(v->s, v->len)) {
+        v->type = SH_INT;
+        v->i = strtoll(v->s, NULL, 10);
+        v->f = (double)v->i;
+    }
+    sh_event_add_value(e, f, v);
+}
+
+static sh_field *op_field(sh_event *e, const op *o) {
+    return sh_event_field_get_or_add(e, o->name, o->nlen, NULL);
+}
+
+/* The op has no value: an empty <Data/> still gives "", an element made of
+ * optional substitutions only is not there at all. */
+static void absent(sh_event *e, const op *o, sh_field *f) {
+    if ((o->flags & F_OPTELEM) || !(o->flags & F_EMPTY)) return;
+    sh_value v = sh_value_str("", 0);
+    sh_event_add_value(e, f ? f : op_field(e, o), &v);
+}
+
+static bool is_null(const ev_val *v) {
+    if (v->type == VT_NULL) return true;
+    if (v->size) return false;
+    return v->type != VT_STRING && v->type != VT_ANSI && v->type != VT_BINARY && !(v->type & VT_ARRAY) && v->type != VT_BINXML;
+}
+
+/* Text of pieces [pc, pc+n): static text and rendered substitutions; nested
+ * binary XML expands into fields as it goes. *any: some value was there. */
+static bool render(rd *r, sh_event *e, const op *o, const piece *pcs, uint32_t n, uint32_t vb, uint32_t nv,
+                   int depth, sh_buf *out, bool *any) {
+    for (uint32_t k = 0; k < n; k++) {
+        const piece *pc = &pcs[k];
+        if (pc->kind == PK_TEXT) {
+            sh_buf_put(out, pc->s, pc->len);
+            *any = true;
+            continue;
+        }
+        if (pc->idx >= nv) continue;
+        ev_val v = r->vals[vb + pc->idx];
+        if (is_null(&v)) continue;
+        if (v.type == VT_BINXML) {
+            uint32_t at = (uint32_t)(v.p - r->c);
+            if (!run_stream(r, e, at, at + v.size, o->ctx, 0, depth + 1)) return false;
+            continue;
+        }
+        *any = true;
+        if (v.type & VT_ARRAY) {
+            sh_buf items = {0};
+            each_item(r, e, v.type, v.p, v.size, add_to_text, &items);
+            sh_buf_put(out, items.data, items.len);
+            sh_buf_free(&items);
+        } else {
+            sh_value sv;
+            if (conv(r, e, v.type, v.p, v.size, &sv)) sh_buf_put(out, sv.s, sv.len);
+        }
+    }
+    return true;
+}
+
+static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t nv, int depth) {
+    const op *o = p->ops, *oe = p->ops + p->nops;
+    for (; o < oe; o++) {
+        if (o->kind == OP_INSTANCE) {
+            if (!run_instance(r, e, o->at, o->end, o->ctx, depth + 1, NULL)) return false;
+            continue;
+        }
+        const piece *pc = p->pcs + o->pc;
+        if (o->npc == 1 && pc->kind == PK_SUBST && !o->nnc) {
+            /* the common case: one substitution is the whole value */
+            if (pc->idx >= nv) { if (o->name) absent(e, o, NULL); continue; }
+            ev_val v = r->vals[vb + pc->idx];
+            if (v.type == VT_BINXML) {
+                if (v.size) {
+                    uint32_t at = (uint32_t)(v.p - r->c);
+                    if (!run_stream(r, e, at, at + v.size, o->ctx, 0, depth + 1)) return false;
+                } else if (o->name) {
+                    absent(e, o, NULL);
+                }
+                continue;
+            }
+            if (!o->name) continue;
+            if (is_null(&v)) { absent(e, o, NULL); continue; }
+            if (v.type & VT_ARRAY) {
+                add_ctx ac = {op_field(e, o)};
+                ac.f->is_array = true;
+                if (!each_item(r, e, v.type, v.p, v.size, add_to_field, &ac)) {
+                    sh_value ev = sh_value_str("", 0);
+                    sh_event_add_value(e, ac.f, &ev);
+                }
+                continue;
+            }
+            sh_value sv;
+            if (conv(r, e, v.type, v.p, v.size, &sv)) add_value(e, op_field(e, o), &sv, o->flags);
+            else absent(e, o, NULL);
+            continue;
+        }
+        /* text and substitutions mixed, a substituted name, or no pieces */
+        sh_buf text = {0};
+        bool any = false, ok = render(r, e, o, pc, o->npc, vb, nv, depth, &text, &any);
+        if (ok && (o->name || o->nnc)) {
+            const char *name = o->name;
+            uint32_t nlen = o->nlen;
+            sh_buf nb = {0};
+            if (o->nnc) {
+                bool nany = false;
+                ok = render(r, e, o, p->pcs + o->nc, o->nnc, vb, nv, depth, &nb, &nany);
+                name = nb.len ? nb.data : "Data";
+                nlen = nb.len ? (uint32_t)nb.len : 4;
+            }
+            if (ok && (any || ((o->flags & F_EMPTY) && !(o->flags & F_OPTELEM)))) {
+                sh_field *f = sh_event_field_get_or_add(e, name, nlen, NULL);
+                sh_value sv = mk_str(e, text.data ? text.data : "", text.len);
+                add_value(e, f, &sv, o->flags);
+            }
+            sh_buf_free(&nb);
+        }
+        sh_buf_free(&text);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* A template instance at chunk offset at (its 0x0c token): reads the value
+ * descriptors and values, and runs the definition's plan over them. */
+static bool run_instance(rd *r, sh_event *e, uint32_t at, uint32_t end, const nctx *ctx, int depth, uint32_t *next) {
+    if (depth > MAX_NEST) return fail(r, "template instances nested deeper than %d", MAX_NEST);
+    const uint8_t *c = r->c;
+    uint32_t pos = at + 1;
+    if (end - pos < 9) return fail(r, "template instance truncated at chunk offset 0x%x", at);
+    uint32_t def = rd32(c + pos + 5);
+    pos += 9;
+    if (def == pos) {               /* the definition follows inline */
+        if (end - pos < 24) return fail(r, "template definition truncated at chunk offset 0x%x", pos);
+        uint32_t size = rd32(c + pos + 20);
+        if (size > end - pos - 24) return fail(r, "template definition at chunk offset 0x%x runs past the record", pos);
+        pos += 24 + size;
+    }
+    if (end - pos < 4) return fail(r, "template instance values truncated at chunk offset 0x%x", pos);
+    uint32_t n = rd32(c + pos);
+    pos += 4;
+    if (n > (end - pos) / 4) return fail(r, "%u substitution values cannot fit in the record", n);
+    if (r->vtop + n > r->vcap) {
+        uint32_t cap = r->vcap ? r->vcap : 256;
+        while (cap < r->vtop + n) cap *= 2;
+        ev_val *nv = realloc(r->vals, cap * sizeof *nv);
+        if (!nv) abort();
+        r->vals = nv;
+        r->vcap = cap;
+    }
+    uint32_t vb = r->vtop, data = pos + 4 * n;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t size = rd16(c + pos + 4 * i);
+        if (size > end - data) return fail(r, "substitution value %u runs past the end of the record", i);
+        ev_val *v = &r->vals[vb + i];
+        v->p = c + data;
+        v->size = size;
+        v->type = c[pos + 4 * i + 2];
+        data += size;
+    }
+    plan *p = get_plan(r, def, ctx);
+    if (p->err) return fail(r, "%s", p->err);
+    r->vtop += n;
+    bool ok = exec_plan(r, e, p, vb, n, depth);
+    r->vtop = vb;
+    if (next) *next = data;
+    return ok;
+}
+
+/* A binary XML stream: a record's event, or a nested binary XML value. */
+static bool run_stream(rd *r, sh_event *e, uint32_t pos, uint32_t end, const nctx *ctx, int dep, int depth) {
+    if (depth > MAX_NEST) return fail(r, "binary XML nested deeper than %d", MAX_NEST);
+    const uint8_t *c = r->c;
+    while (pos < end) {
+        uint8_t t = c[pos];
+        if (t == T_EOF) return true;
+        if (t == T_FRAGMENT) {
+            if (end - pos < 4) return fail(r, "fragment header truncated at chunk offset 0x%x", pos);
+            pos += 4;
+        } else if (t == T_TEMPLATE) {
+            if (!run_instance(r, e, pos, end, ctx, depth + 1, &pos)) return false;
+        } else {
+            /* elements without a template: compile them on the spot */
+            cw w = {.r = r, .c = c, .pos = pos, .end = end, .dep = dep};
+            if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
+                w.pos++;
+                if (!c_element(&w, ctx, t & T_MORE)) {
+                    cw_free(&w);
+                    return false;
+                }
+            } else if (t == T_PITARGET || t == T_PIDATA) {
+                w.pos++;
+                if (!skip_pi(&w, t)) return false;
+                pos = w.pos;
+                continue;
+            } else {
+                return fail(r, "unexpected token 0x%02x at chunk offset 0x%x", t, pos);
+            }
+            pos = w.pos;
+            dep = w.dep;
+            plan *p = finish_plan(&w, true, 0, ctx);
+            if (!exec_plan(r, e, p, r->vtop, 0, depth)) return false;
+        }
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------ records, chunks */
+
+static void rd_init(rd *r, const char *name, sh_input_sink *sink, sh_input_stats *st) {
+    memset(r, 0, sizeof *r);
+    r->name = name;
+    r->sink = sink;
+    r->st = st;
+    sh_arena_init(&r->arena);
+}
+
+static void rd_free(rd *r) {
+    sh_arena_free(&r->arena);
+    free(r->tt);
+    free(r->nt);
+    free(r->vals);
+    sh_buf_free(&r->conv);
+}
+
+static void chunk_begin(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, uint32_t idx) {
+    r->c = c;
+    r->clen = clen;
+    r->coff = coff;
+    r->cidx = idx;
+    sh_arena_reset(&r->arena);
+    if (r->tcap) memset(r->tt, 0, r->tcap * sizeof *r->tt);
+    if (r->ncap) memset(r->nt, 0, r->ncap * sizeof *r->nt);
+    r->tn = r->nn = 0;
+}
+
+static void do_record(rd *r, uint32_t off, uint32_t size) {
+    const uint8_t *c = r->c;
+    uint64_t id = rd64(c + off + 8);
+    sh_event *e = sh_event_new();
+    sh_arena_reserve(&e->arena, 2 * (size_t)size + 4096);
+    r->err[0] = 0;
+    r->vtop = 0;
+    r->rid = id;
+    bool ok = run_stream(r, e, off + 24, off + size - 4, &doc_ctx, -1, 0);
+    if (ok && !e->nfields) ok = fail(r, "%s", "no event data");
+    if (!ok) {
+        report(r, id > 0 && id <= (uint64_t)LONG_MAX ? (long)id : 0, "offset 0x%llx: chunk %u: record %llu: %s",
+               (unsigned long long)(r->coff + off), r->cidx, (unsigned long long)id, r->err);
+        r->st->rejected++;
+        sh_event_unref(e);
+        return;
+    }
+    e->schema = SH_SCHEMA_WINDOWS;
+    e->source = r->name;
+    e->line = id;
+    sh_event_finish(e);
+    if (e->ts == SH_TS_NONE) e->ts = filetime_ns(rd64(c + off + 16));
+    e->ordinal = r->st->events++;
+    if (!r->sink->on_event(r->sink->ctx, e)) r->stopped = true;
+    sh_event_unref(e);
+}
+
+static bool record_ok(const uint8_t *c, uint32_t pos, uint32_t limit) {
+    if (limit - pos < 28 || memcmp(c + pos, "\x2a\x2a\x00\x00", 4) != 0) return false;
+    uint32_t size = rd32(c + pos + 4);
+    return size >= 28 && size <= limit - pos && rd32(c + pos + size - 4) == size;
+}
+
+/* the next offset from pos on where a well-formed record starts (limit if none) */
+static uint32_t resync(const uint8_t *c, uint32_t pos, uint32_t limit) {
+    while (pos < limit) {
+        const uint8_t *s = memchr(c + pos, 0x2a, limit - pos);
+        if (!s) return limit;
+        pos = (uint32_t)(s - c);
+        if (record_ok(c, pos, limit)) return pos;
+        pos++;
+    }
+    return limit;
+}
+
+static bool all_zero(const uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i]) return false;
+    return true;
+}
+
+static void read_chunk(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, uint32_t idx, bool expected) {
+    unsigned long long at = (unsigned long long)coff;
+    if (clen < 8 || memcmp(c, "ElfChnk", 8) != 0) {
+        if (expected && !all_zero(c, clen)) {
+            report(r, 0, "offset 0x%llx: chunk %u: bad chunk signature; chunk skipped", at, idx);
+            r->st->rejected++;
+        } else if (expected) {
+            report(r, 0, "offset 0x%llx: chunk %u: empty chunk (all zero bytes); chunk skipped", at, idx);
+            r->st->rejected++;
+        }
+        return;
+    }
+    if (clen < CHUNK_HEADER) {
+        report(r, 0, "offset 0x%llx: chunk %u: truncated chunk header (%u bytes); chunk skipped", at, idx, clen);
+        r->st->rejected++;
+        return;
+    }
+    uint32_t free_off = rd32(c + 48), limit = free_off;
+    if (free_off < CHUNK_HEADER || free_off > SH_EVTX_CHUNK_SIZE) {
+        report(r, 0, "offset 0x%llx: chunk %u: impossible free space offset 0x%x; chunk skipped", at, idx, free_off);
+        r->st->rejected++;
+        return;
+    }
+    /* A checksum mismatch is reported but the records are still read (as
+     * libevtx and the evtx crate do): each record is checked on its own
+     * (signature, size and its copy, binary XML), and names and templates
+     * are read through offsets, never through the header's caches. */
+    uint32_t crc = (uint32_t)crc32(crc32(0L, c, 120), c + 128, CHUNK_HEADER - 128);
+    bool header_bad = crc != rd32(c + 124);
+    if (header_bad)
+        report(r, 0, "offset 0x%llx: chunk %u: header checksum mismatch; records read anyway", at, idx);
+    if (free_off > clen) {
+        report(r, 0, "offset 0x%llx: chunk %u: chunk truncated at %u of %u bytes of records", at, idx,
+               clen - CHUNK_HEADER, free_off - CHUNK_HEADER);
+        limit = clen;
+    } else if (!header_bad && (uint32_t)crc32(0L, c + CHUNK_HEADER, free_off - CHUNK_HEADER) != rd32(c + 52)) {
+        report(r, 0, "offset 0x%llx: chunk %u: event records checksum mismatch; records read anyway", at, idx);
+    }
+    chunk_begin(r, c, clen, coff, idx);
+    uint32_t pos = CHUNK_HEADER;
+    while (pos < limit && !r->stopped) {
+        if (limit - pos < 4 || memcmp(c + pos, "\x2a\x2a\x00\x00", 4) != 0) {
+            if (all_zero(c + pos, limit - pos)) break;
+            uint32_t nx = resync(c, pos + 1, limit);
+            report(r, 0, "offset 0x%llx: chunk %u: no record signature; %u bytes skipped", at + pos, idx, nx - pos);
+            r->st->rejected++;
+            pos = nx;
+            continue;
+        }
+        if (limit - pos < 28) {
+            report(r, 0, "offset 0x%llx: chunk %u: record truncated (%u bytes)", at + pos, idx, limit - pos);
+            r->st->rejected++;
+            break;
+        }
+        uint32_t size = rd32(c + pos + 4);
+        if (size < 28 || size > limit - pos || rd32(c + pos + size - 4) != size) {
+            uint64_t id = rd64(c + pos + 8);
+            uint32_t nx = resync(c, pos + 4, limit);
+            report(r, 0, "offset 0x%llx: chunk %u: record %llu: %s; %u bytes skipped", at + pos, idx,
+                   (unsigned long long)id,
+                   size < 28 ? "record size too small" : size > limit - pos ? "record size runs past the chunk data"
+                                                                           : "record size and its copy differ",
+                   nx - pos);
+            r->st->rejected++;
+            pos = nx;
+            continue;
+        }
+        do_record(r, pos, size);
+        pos += size;
+    }
+}
+
+bool sh_evtx_detect(const void *data, size_t len) {
+    return len >= 8 && memcmp(data, "ElfFile", 8) == 0;
+}
+
+bool sh_evtx_read(const char *name, const void *data, size_t len, const sh_input_opts *o, sh_input_sink *sink,
+                  sh_input_stats *st) {
+    (void)o;
+    const uint8_t *d = data;
+    rd r;
+    rd_init(&r, name, sink, st);
+    uint64_t rejected0 = st->rejected, events0 = st->events;
+    uint32_t nchunks = 0;
+    bool header_ok = false;
+    if (!sh_evtx_detect(d, len)) {
+        report(&r, 0, "%s", "not an EVTX file (no ElfFile signature)");
+    } else if (len < 128) {
+        report(&r, 0, "truncated EVTX file header (%zu bytes)", len);
+    } else {
+        header_ok = true;
+        if ((uint32_t)crc32(0L, d, 120) != rd32(d + 124)) {
+            report(&r, 0, "%s", "offset 0x0: file header checksum mismatch; chunks read anyway");
+            header_ok = false;
+        }
+        nchunks = rd16(d + 42);
+    }
+    if (header_ok || sh_evtx_detect(d, len)) {
+        for (uint64_t off = SH_EVTX_HEADER_SIZE, i = 0; off < len && !r.stopped; off += SH_EVTX_CHUNK_SIZE, i++) {
+            size_t avail = len - off;
+            read_chunk(&r, d + off, (uint32_t)(avail < SH_EVTX_CHUNK_SIZE ? avail : SH_EVTX_CHUNK_SIZE), off,
+                       (uint32_t)i, header_ok && i < nchunks);
+        }
+    }
+    if (st->events == events0 && (st->rejected != rejected0 || !header_ok)) st->inputs_failed++;
+    bool go = !r.stopped;
+    rd_free(&r);
+    return go;
+}
+
+bool sh_evtx_read_chunk(const char *name, const void *data, size_t len, const sh_input_opts *o, sh_input_sink *sink,
+                        sh_input_stats *st) {
+    (void)o;
+    rd r;
+    rd_init(&r, name, sink, st);
+    read_chunk(&r, data, (uint32_t)(len < SH_EVTX_CHUNK_SIZE ? len : SH_EVTX_CHUNK_SIZE), 0, 0, true);
+    bool go = !r.stopped;
+    rd_free(&r);
+    return go;
+}
+
+int sh_evtx_read_file(const char *path, const sh_input_opts *o, sh_input_sink *sink, sh_input_stats *st,
+                      size_t *size) {
+    *size = 0;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (uint64_t)sb.st_size > SIZE_MAX) {
+        close(fd);
+        return -1;
+    }
+    size_t len = (size_t)sb.st_size;
+    if (len < SH_EVTX_MAP_MIN) {
+        /* small: reading it costs less than mapping, faulting and unmapping */
+        close(fd);
+        return -1;
+    }
+    void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) return -1;
+    *size = len;
+    bool go = sh_evtx_read(path, m, len, o, sink, st);
+    munmap(m, len);
+    return go ? 1 : 0;
+}

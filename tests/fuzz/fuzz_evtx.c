@@ -1,0 +1,49 @@
+/* fuzz_evtx.c: libFuzzer target for the EVTX reader. The bytes are read as
+ * a whole EVTX file, as one chunk, and (when longer than a file header) the
+ * bytes after the header as one chunk, so both seeds made of files and
+ * mutations of single chunks reach the binary XML. Every event must carry
+ * its source, every string value must be NUL-terminated valid UTF-8 and
+ * every problem must come with a reason; the JSON rendering of each event is
+ * built so that every value is read.
+ *   tests/fuzz/build.sh && build-fuzz/fuzz_evtx tests/fuzz/corpus/evtx */
+#include <stdlib.h>
+#include <string.h>
+
+#include "input/evtx.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+static bool on_event(void *ctx, sh_event *e) {
+    size_t *n = ctx;
+    if (!e->source || e->schema != SH_SCHEMA_WINDOWS || !e->nfields) abort();
+    for (uint32_t i = 0; i < e->nfields; i++) {
+        const sh_field *f = e->fields[i];
+        if (!f->nvals || !sh_utf8_valid(f->name, f->nlen) || f->name[f->nlen]) abort();
+        for (uint32_t k = 0; k < f->nvals; k++) {
+            const sh_value *v = &f->vals[k];
+            if (!v->s || v->s[v->len] != 0) abort();
+            if (v->type == SH_STR && !sh_utf8_valid(v->s, v->len)) abort();
+        }
+    }
+    sh_buf b = {0};
+    sh_event_to_json(e, &b, false);
+    sh_buf_free(&b);
+    return ++*n < 100000;
+}
+
+static void on_error(void *ctx, const sh_diag *d) {
+    (void)ctx;
+    if (!d->msg[0] || !d->file[0]) abort();
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
+    size_t n = 0;
+    sh_input_sink sink = {.on_event = on_event, .on_error = on_error, .ctx = &n};
+    sh_input_stats st = {0};
+    sh_evtx_read("fuzz.evtx", data, size, NULL, &sink, &st);
+    if (st.events != n) abort();
+    sh_evtx_read_chunk("fuzz.chunk", data, size, NULL, &sink, &st);
+    if (size > SH_EVTX_HEADER_SIZE) sh_evtx_read_chunk("fuzz.chunk", data + SH_EVTX_HEADER_SIZE, size - SH_EVTX_HEADER_SIZE, NULL, &sink, &st);
+    if (st.events != n) abort();
+    return 0;
+}
