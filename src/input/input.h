@@ -1,8 +1,9 @@
 /* input.h: turns paths (files, folders, "-" for standard input; gzip read
  * transparently) into a stream of events. The format is detected from the
  * content, not the name: NDJSON, a JSON array, concatenated or pretty-printed
- * JSON documents; EVTX and event XML are recognised (their readers come
- * later and until then the input is reported as not yet supported). Every
+ * JSON documents, EVTX (input/evtx.h: records straight into events); event
+ * XML is recognised (its reader is being written; until then the input is
+ * reported as not yet supported). Every
  * document is either delivered as an event or reported with file, line and
  * reason; the run goes on. */
 #ifndef SHRIKE_INPUT_H
