@@ -13,8 +13,8 @@ LIBS    := -lpcre2-8 -lyaml -lexpat -lhs -lz -lm -lpthread
 
 LIB_SRC := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
-GEN_SRC := $(BUILD)/gen/fieldmap_data.c
-LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/fieldmap_data.o
+GEN_SRC := $(BUILD)/gen/fieldmap_data.c $(BUILD)/gen/sigma_data.c
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/fieldmap_data.o $(BUILD)/obj/gen/sigma_data.o
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -53,6 +53,17 @@ $(BUILD)/gen/fieldmap_data.c: data/fieldmap.tsv
 	@{ echo '/* generated from data/fieldmap.tsv */'; \
 	   echo 'const char sh_fieldmap_builtin[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	   echo ';'; } > $@
+
+# the Sigma logsource and field tables are data too (see data/sigma_*.tsv)
+$(BUILD)/gen/sigma_data.c: data/sigma_logsource.tsv data/sigma_fields.tsv
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from data/sigma_logsource.tsv and data/sigma_fields.tsv */'; \
+	   echo 'const char sh_sigma_logsource_builtin[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' data/sigma_logsource.tsv; \
+	   echo ';'; \
+	   echo 'const char sh_sigma_fields_builtin[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' data/sigma_fields.tsv; \
 	   echo ';'; } > $@
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshrike.a tests/unit/test.h

@@ -30,6 +30,20 @@ typedef struct cat_entry {
 
 #define MAX_RULE_CATS 16
 
+/* Rules indexed by the Windows events they can use (sh_win_event): an event
+ * also meets the rules of its (Channel, EventID) and of its channel's every
+ * id (event_id -1). Open addressing over lower-cased channel and id. */
+typedef struct win_entry {
+    char *channel;            /* lower-cased; NULL: empty slot */
+    size_t len;
+    int64_t event_id;
+    uint32_t hash;
+    uint32_t *rules;          /* rule indexes, ascending */
+    size_t n, cap;
+} win_entry;
+
+#define MAX_RULE_WINS 64
+
 struct shrike {
     crule *rules;
     size_t n, cap;
@@ -40,6 +54,9 @@ struct shrike {
     uint8_t *active;          /* per event: which rules to run */
     sh_prefilter *pf;         /* literal prefilter */
     const sh_fieldref *category;
+    win_entry *wins;          /* power-of-two table, NULL channel = empty */
+    size_t nwins, capwins;
+    const sh_fieldref *channel, *event_id;
     void *fectx[NFRONTENDS];  /* each front end's shared state, made on first use */
 };
 
@@ -47,6 +64,8 @@ shrike *shrike_new(void) {
     shrike *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->category = sh_fieldref_get("event.category", 14);
+    s->channel = sh_fieldref_get("Channel", 7);
+    s->event_id = sh_fieldref_get("EventID", 7);
     s->pf = sh_prefilter_new();
     return s;
 }
@@ -60,14 +79,58 @@ static void push_idx(uint32_t **a, size_t *n, size_t *cap, uint32_t v) {
     (*a)[(*n)++] = v;
 }
 
+static uint32_t win_hash(const char *ch, size_t len, int64_t id) {
+    return sh_hash(ch, len) ^ (uint32_t)((uint64_t)id * 0x9E3779B97F4A7C15ull >> 32);
+}
+
+static win_entry *win_slot(win_entry *tab, size_t cap, const char *ch, size_t len, int64_t id, uint32_t h) {
+    size_t i = h & (cap - 1);
+    while (tab[i].channel && !(tab[i].hash == h && tab[i].event_id == id && tab[i].len == len &&
+                               !memcmp(tab[i].channel, ch, len)))
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+static void win_add(shrike *s, const sh_win_event *w, uint32_t idx) {
+    if ((s->nwins + 1) * 2 > s->capwins) {
+        size_t cap = s->capwins ? s->capwins * 2 : 64;
+        win_entry *nt = calloc(cap, sizeof *nt);
+        if (!nt) abort();
+        for (size_t i = 0; i < s->capwins; i++)
+            if (s->wins[i].channel)
+                *win_slot(nt, cap, s->wins[i].channel, s->wins[i].len, s->wins[i].event_id, s->wins[i].hash) = s->wins[i];
+        free(s->wins);
+        s->wins = nt;
+        s->capwins = cap;
+    }
+    size_t n = strlen(w->channel);
+    char *low = malloc(2 * n + 1);
+    if (!low) abort();
+    size_t ln = sh_utf8_lower(w->channel, n, low);
+    low[ln] = 0;
+    uint32_t h = win_hash(low, ln, w->event_id);
+    win_entry *e = win_slot(s->wins, s->capwins, low, ln, w->event_id, h);
+    if (!e->channel) {
+        *e = (win_entry){.channel = low, .len = ln, .event_id = w->event_id, .hash = h};
+        s->nwins++;
+    } else {
+        free(low);
+    }
+    if (e->n && e->rules[e->n - 1] == idx) return;
+    push_idx(&e->rules, &e->n, &e->cap, idx);
+}
+
 static void index_rule(shrike *s, uint32_t idx) {
     const char *cats[MAX_RULE_CATS];
+    sh_win_event wins[MAX_RULE_WINS];
     const sh_query *q = s->rules[idx].q;
     size_t n = q->ops->categories ? q->ops->categories(q, cats, MAX_RULE_CATS) : SIZE_MAX;
-    if (n == SIZE_MAX) {
+    size_t nw = n != SIZE_MAX && q->ops->win_events ? q->ops->win_events(q, wins, MAX_RULE_WINS) : 0;
+    if (n == SIZE_MAX || nw == SIZE_MAX) {
         push_idx(&s->any, &s->nany, &s->capany, idx);
         return;
     }
+    for (size_t i = 0; i < nw; i++) win_add(s, &wins[i], idx);
     for (size_t i = 0; i < n; i++) {
         cat_entry *c = NULL;
         for (size_t k = 0; k < s->ncats && !c; k++)
@@ -96,6 +159,11 @@ void shrike_free(shrike *s) {
         free(s->cats[i].rules);
     }
     free(s->cats);
+    for (size_t i = 0; i < s->capwins; i++) {
+        free(s->wins[i].channel);
+        free(s->wins[i].rules);
+    }
+    free(s->wins);
     for (size_t i = 0; i < NFRONTENDS; i++)
         if (s->fectx[i] && frontends[i]->ctx_free) frontends[i]->ctx_free(s->fectx[i]);
     free(s->any);
@@ -173,6 +241,39 @@ static void mark(shrike *s, const uint32_t *idx, size_t n) {
     for (size_t i = 0; i < n; i++) s->active[idx[i]] = 1;
 }
 
+static bool event_id_of(const sh_value *v, int64_t *id) {
+    if (v->type == SH_INT) { *id = v->i; return true; }
+    if (v->type != SH_STR || v->len == 0 || v->len > 18) return false;
+    int64_t x = 0;
+    for (uint32_t i = 0; i < v->len; i++) {
+        if (v->s[i] < '0' || v->s[i] > '9') return false;
+        x = x * 10 + (v->s[i] - '0');
+    }
+    *id = x;
+    return true;
+}
+
+/* the rules indexed by the event's (Channel, EventID) and (Channel, any id) */
+static void mark_wins(shrike *s, sh_event *e) {
+    sh_field *ch = sh_event_get(e, s->channel);
+    if (!ch) return;
+    sh_field *ids = sh_event_get(e, s->event_id);
+    char low[512];
+    for (uint32_t c = 0; c < ch->nvals; c++) {
+        const sh_value *cv = &ch->vals[c];
+        if (cv->type != SH_STR || cv->len * 2 > sizeof low) continue;
+        size_t ln = sh_utf8_lower(cv->s, cv->len, low);
+        win_entry *w = win_slot(s->wins, s->capwins, low, ln, -1, win_hash(low, ln, -1));
+        if (w->channel) mark(s, w->rules, w->n);
+        for (uint32_t k = 0; ids && k < ids->nvals; k++) {
+            int64_t id;
+            if (!event_id_of(&ids->vals[k], &id)) continue;
+            w = win_slot(s->wins, s->capwins, low, ln, id, win_hash(low, ln, id));
+            if (w->channel) mark(s, w->rules, w->n);
+        }
+    }
+}
+
 void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
     if (!s->n) return;
     memset(s->active, 0, s->n);
@@ -185,6 +286,7 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
             if (s->cats[k].len == val->len && !memcmp(s->cats[k].name, val->s, val->len))
                 mark(s, s->cats[k].rules, s->cats[k].n);
     }
+    if (s->nwins) mark_wins(s, e);
     sh_prefilter_apply(s->pf, e, s->active);
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];

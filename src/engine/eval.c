@@ -301,6 +301,17 @@ static void neg_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
     sh_vb_done(&vb, out);
 }
 
+/* every value of every field the event carries itself (Sigma keywords) */
+static void anyfield_values(sh_eval *ev, sh_event *e, sh_vals *out) {
+    sh_vbuild vb = {0};
+    for (uint32_t i = 0; i < e->nfields; i++) {
+        const sh_field *f = e->fields[i];
+        if (f->derived) continue;
+        for (uint32_t k = 0; k < f->nvals; k++) sh_vb_push(ev, &vb, &f->vals[k]);
+    }
+    sh_vb_done(&vb, out);
+}
+
 void sh_ir_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
     out->optional_null = false;
     switch (n->kind) {
@@ -312,6 +323,7 @@ void sh_ir_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
     case SH_IR_ARITH: arith_values(ev, n, e, out); return;
     case SH_IR_NEG: neg_values(ev, n, e, out); return;
     case SH_IR_FUNC: sh_func_eval(ev, n, e, out); return;
+    case SH_IR_ANYFIELD: anyfield_values(ev, e, out); return;
     default: {
         sh_tri t = sh_ir_eval(ev, n, e);
         if (t == SH_NULLT) {
@@ -382,7 +394,7 @@ static sh_tri eval_cmp(sh_eval *ev, const sh_ir *n, sh_event *e) {
 static sh_tri eval_isnull(sh_eval *ev, const sh_ir *n, sh_event *e) {
     sh_vals a;
     sh_ir_values(ev, n->args[0], e, &a);
-    bool isnull = !has_nonnull(&a);
+    bool isnull = (n->flags & SH_IRF_PRESENT) ? a.n == 0 : !has_nonnull(&a);
     if (n->flags & SH_IRF_NEGATE) isnull = !isnull;
     return isnull ? SH_TRUE : SH_FALSE;
 }
@@ -427,16 +439,45 @@ static sh_tri eval_in(sh_eval *ev, const sh_ir *n, sh_event *e) {
     return found ? SH_TRUE : SH_FALSE;
 }
 
+/* SH_IRF_LOWERED: the subject field's values, lower-cased once per event and
+ * kept in the event as a derived field named n->ref (never printed), so the
+ * rules that test one field case-insensitively fold it once, not each */
+static void lowered_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
+    const sh_fieldref *c = n->ref;
+    sh_field *f = sh_event_find(e, c->name, c->nlen, c->hash);
+    if (!f) {
+        sh_vals a;
+        sh_ir_values(ev, n->args[0], e, &a);
+        f = sh_event_field_get_or_add(e, c->name, c->nlen, NULL);
+        f->derived = true;
+        for (uint32_t i = 0; i < a.n; i++) {
+            sh_value v = a.v[i];
+            if (v.type != SH_NULL) {
+                char *lo = sh_arena_alloc(&e->arena, 2 * (size_t)v.len + 1);
+                size_t k = sh_utf8_lower(v.s, v.len, lo);
+                lo[k] = 0;
+                v = sh_value_str(lo, k);
+            }
+            sh_event_add_value(e, f, &v);
+        }
+    }
+    out->v = f->vals;
+    out->n = f->nvals;
+    out->optional_null = false;
+}
+
 static sh_tri eval_strmatch(sh_eval *ev, const sh_ir *n, sh_event *e) {
     sh_vals a;
-    sh_ir_values(ev, n->args[0], e, &a);
+    bool lowered = n->flags & SH_IRF_LOWERED;
+    if (lowered) lowered_values(ev, n, e, &a);
+    else sh_ir_values(ev, n->args[0], e, &a);
     if (!has_nonnull(&a)) return SH_NULLT;
     bool all = n->flags & SH_IRF_ALL, res = all;
     for (uint32_t i = 0; i < a.n; i++) {
         const sh_value *v = &a.v[i];
         if (v->type == SH_NULL) continue;
         bool h = n->kind == SH_IR_WILDCARD
-                     ? sh_wildset_match(ev, n->wild, n->flags & SH_IRF_CI, v->s, v->len)
+                     ? sh_wildset_match(ev, n->wild, (n->flags & SH_IRF_CI) && !lowered, v->s, v->len)
                      : sh_rxset_match(ev, n->rx, v->s, v->len) == 1;
         if (all && !h) { res = false; break; }
         if (!all && h) { res = true; break; }
@@ -477,6 +518,7 @@ sh_tri sh_ir_eval(sh_eval *ev, const sh_ir *n, sh_event *e) {
     }
     case SH_IR_NOT: {
         sh_tri t = sh_ir_eval(ev, n->args[0], e);
+        if (n->flags & SH_IRF_TWOVALUED) return t == SH_TRUE ? SH_FALSE : SH_TRUE;
         return t == SH_NULLT ? SH_NULLT : t == SH_TRUE ? SH_FALSE : SH_TRUE;
     }
     case SH_IR_CMP: return eval_cmp(ev, n, e);

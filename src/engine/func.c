@@ -27,6 +27,7 @@ static const sh_func_info funcs[SH_FN_COUNT_] = {
     {"stringContains", SH_FN_STRINGCONTAINS, 2, 2, true},
     {"substring", SH_FN_SUBSTRING, 2, 3, false},
     {"subtract", SH_FN_SUBTRACT, 2, 2, false},
+    {"sigma:timepart", SH_FN_TIMEPART, 2, 2, false},
 };
 
 const sh_func_info *sh_func_lookup(const char *name, size_t n) {
@@ -230,6 +231,60 @@ static bool fn_substring(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *
     return true;
 }
 
+/* civil date of a day count since 1970-01-01 (proleptic Gregorian) */
+static void civil_of(int64_t z, int64_t *y, int *m, int *d) {
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* ISO 8601 week number (1..53) of a day count since 1970-01-01 */
+static int iso_week(int64_t days) {
+    int wd = (int)(((days % 7) + 7 + 3) % 7);        /* 0 Monday .. 6 Sunday */
+    int64_t thursday = days - wd + 3;                   /* the week's Thursday decides its year */
+    int64_t y;
+    int m, d;
+    civil_of(thursday, &y, &m, &d);
+    /* day of the year of that Thursday, 0-based */
+    static const int before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    int yday = before[m - 1] + d - 1 + (leap && m > 2);
+    return yday / 7 + 1;
+}
+
+/* Sigma's time modifiers: a part of a date-time value (text, or a number
+ * read as epoch milliseconds), in UTC */
+static bool fn_timepart(sh_eval *ev, const sh_value *a, sh_value *r) {
+    int64_t unit;
+    if (a[0].type == SH_NULL || !int_arg(&a[1], &unit)) return false;
+    int64_t ts;
+    if (sh_value_is_num(&a[0])) ts = (int64_t)(sh_value_num(&a[0]) * 1e6);
+    else ts = sh_parse_time(a[0].s, a[0].len);
+    if (ts == SH_TS_NONE) return false;
+    int64_t secs = ts / 1000000000 - (ts % 1000000000 < 0);
+    int64_t days = secs / 86400 - (secs % 86400 < 0);
+    int64_t sod = secs - days * 86400, y;
+    int m, d;
+    civil_of(days, &y, &m, &d);
+    int64_t v;
+    switch (unit) {
+    case 0: v = sod / 60 % 60; break;
+    case 1: v = sod / 3600; break;
+    case 2: v = d; break;
+    case 3: v = iso_week(days); break;
+    case 4: v = m; break;
+    default: v = y; break;
+    }
+    *r = sh_mk_int(ev, v);
+    return true;
+}
+
 static const uint8_t arith_of[SH_FN_COUNT_] = {
     [SH_FN_ADD] = SH_ADD, [SH_FN_SUBTRACT] = SH_SUB, [SH_FN_MULTIPLY] = SH_MUL,
     [SH_FN_DIVIDE] = SH_DIV, [SH_FN_MODULO] = SH_MOD,
@@ -261,6 +316,7 @@ static bool call_one(sh_eval *ev, const sh_ir *n, const sh_value *a, uint32_t na
         *r = sh_value_str(a[0].s, a[0].len);
         return true;
     case SH_FN_SUBSTRING: return fn_substring(ev, a, na, r);
+    case SH_FN_TIMEPART: return fn_timepart(ev, a, r);
     default: return false;
     }
 }

@@ -17,6 +17,8 @@ void sh_irpool_init(sh_irpool *p) {
 void sh_irpool_free(sh_irpool *p) {
     for (size_t i = 0; i < p->ncodes; i++) pcre2_code_free(p->codes[i]);
     free(p->codes);
+    for (size_t i = 0; i < p->nlits; i++) sh_wlits_free(p->lits[i]);
+    free(p->lits);
     sh_arena_free(&p->arena);
     memset(p, 0, sizeof *p);
 }
@@ -187,6 +189,33 @@ sh_ir *sh_ir_regex(sh_irpool *p, sh_ir *subject, const char *const *pats,
     return node;
 }
 
+sh_ir *sh_ir_regex_opts(sh_irpool *p, sh_ir *subject, const char *const *pats,
+                        const uint32_t *lens, uint32_t n, uint32_t opts, sh_diag *d) {
+    sh_ir *node = sh_ir_new(p, SH_IR_REGEX, 1);
+    node->args[0] = subject;
+    if (opts & PCRE2_CASELESS) node->flags |= SH_IRF_CI;
+    sh_rxset *r = sh_arena_zalloc(&p->arena, sizeof *r);
+    r->codes = sh_arena_zalloc(&p->arena, (n ? n : 1) * sizeof *r->codes);
+    opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+    for (uint32_t i = 0; i < n; i++) {
+        int err;
+        PCRE2_SIZE off;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)pats[i], lens[i], opts, &err, &off, NULL);
+        if (!c) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(err, msg, sizeof msg);
+            sh_diag_set(d, NULL, 0, (long)off + 1, "regex: %s at offset %zu", (char *)msg, (size_t)off);
+            return NULL;
+        }
+        pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* best effort: interpreter otherwise */
+        pool_keep_code(p, c);
+        r->codes[i] = c;
+    }
+    r->n = n;
+    node->rx = r;
+    return node;
+}
+
 sh_ir *sh_ir_cidrmatch(sh_irpool *p, sh_ir *subject, const char *const *blocks,
                        const uint32_t *lens, uint32_t n, sh_diag *d) {
     sh_ir *node = sh_ir_new(p, SH_IR_FUNC, 1);
@@ -323,6 +352,19 @@ bool sh_cidr_contains(const sh_cidr *c, const uint8_t addr[16], bool is_v6) {
     return true;
 }
 
+void sh_ir_lower_cache(sh_ir *n) {
+    if (!n || n->kind != SH_IR_WILDCARD || !(n->flags & SH_IRF_CI) || n->nargs < 1 ||
+        n->args[0]->kind != SH_IR_FIELD || !n->args[0]->ref || (n->args[0]->flags & SH_IRF_OPTIONAL))
+        return;
+    const sh_fieldref *f = n->args[0]->ref;
+    char name[600];
+    if (f->nlen + 7 > sizeof name) return;
+    memcpy(name, f->name, f->nlen);
+    memcpy(name + f->nlen, "\x1flower", 6);
+    n->ref = sh_fieldref_get(name, f->nlen + 6);
+    n->flags |= SH_IRF_LOWERED;
+}
+
 /* ------------------------------------------------------ membership sets */
 
 #define SET_MIN 4 /* below this many strings a linear scan is as fast */
@@ -372,7 +414,30 @@ static void finalize_in(sh_irpool *p, sh_ir *n) {
     n->set = set;
 }
 
+#define LITS_MIN 8 /* below this many `*literal*` patterns a search each is as fast */
+
+/* many `*literal*` patterns: one literal scan (a wildset built once) */
+static void finalize_lits(sh_irpool *p, sh_wildset *w) {
+    uint32_t nlit = 0;
+    for (uint32_t i = 0; i < w->n; i++) nlit += w->pats[i].shape == SH_W_CONTAINS && w->pats[i].core_len > 0;
+    if (nlit < LITS_MIN || w->lits) return;
+    const char **lits = sh_arena_alloc(&p->arena, nlit * sizeof *lits);
+    uint32_t *lens = sh_arena_alloc(&p->arena, nlit * sizeof *lens);
+    uint32_t j = 0, k = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+        if (w->pats[i].shape == SH_W_CONTAINS && w->pats[i].core_len > 0) {
+            lits[k] = w->pats[i].core;
+            lens[k++] = w->pats[i].core_len;
+        } else {
+            w->pats[j++] = w->pats[i];
+        }
+    }
+    w->n = j;
+    w->lits = sh_wlits_new(p, lits, lens, k);
+}
+
 static void finalize_wild(sh_irpool *p, sh_wildset *w) {
+    finalize_lits(p, w);
     uint32_t nexact = 0;
     for (uint32_t i = 0; i < w->n; i++) nexact += w->pats[i].shape == SH_W_EXACT;
     if (nexact < SET_MIN) return;

@@ -42,7 +42,9 @@ typedef enum sh_ir_kind {
     SH_IR_REGEX,     /* args[0] matches one of the regexes in rx */
     SH_IR_ARITH,     /* args[0] op args[1]; op: sh_arith_op */
     SH_IR_NEG,       /* -args[0] */
-    SH_IR_FUNC       /* fn(args...) ; op: sh_func_id */
+    SH_IR_FUNC,      /* fn(args...) ; op: sh_func_id */
+    SH_IR_ANYFIELD   /* value: every value of every field the event carries
+                      * (derived fields left out): Sigma's keyword searches */
 } sh_ir_kind;
 
 typedef enum sh_cmp_op { SH_CMP_EQ, SH_CMP_NE, SH_CMP_LT, SH_CMP_LE, SH_CMP_GT, SH_CMP_GE } sh_cmp_op;
@@ -53,6 +55,9 @@ typedef enum sh_func_id {
     SH_FN_ENDSWITH, SH_FN_INDEXOF, SH_FN_LENGTH, SH_FN_MODULO, SH_FN_MULTIPLY,
     SH_FN_NUMBER, SH_FN_STARTSWITH, SH_FN_STRING, SH_FN_STRINGCONTAINS,
     SH_FN_SUBSTRING, SH_FN_SUBTRACT,
+    SH_FN_TIMEPART,     /* Sigma's time modifiers: timepart(value, unit) with unit
+                         * 0 minute, 1 hour, 2 day, 3 week (ISO), 4 month, 5 year;
+                         * not reachable from EQL (its name is no identifier) */
     SH_FN_COUNT_
 } sh_func_id;
 
@@ -62,6 +67,13 @@ enum {
     SH_IRF_NEGATE = 1u << 2,
     SH_IRF_OPTIONAL = 1u << 3,
     SH_IRF_NULLSAFE = 1u << 4,
+    SH_IRF_TWOVALUED = 1u << 5, /* NOT: true unless its operand is true (a null
+                                 * operand counts as false: Sigma's two-valued logic) */
+    SH_IRF_PRESENT = 1u << 6,   /* ISNULL: tests whether the field is there at all
+                                 * (a JSON null counts as present: Sigma's `exists`) */
+    SH_IRF_LOWERED = 1u << 7,   /* WILDCARD (CI) on a field: the field's values are folded
+                                 * once per event and kept in the event as a derived field
+                                 * (ref names it), shared by every rule (sh_ir_lower_cache) */
 };
 
 /* One wildcard pattern: '*' any run, '?' one character; no escapes. */
@@ -92,10 +104,14 @@ typedef struct sh_strset {
 
 bool sh_strset_has(const sh_strset *set, const char *s, size_t n);
 
+typedef struct sh_wlits sh_wlits;   /* match.c */
+
 typedef struct sh_wildset {
     sh_wpat *pats;
     uint32_t n;
     sh_strset *exact;           /* the plain (wildcard-free) patterns, when many */
+    sh_wlits *lits;             /* the `*literal*` patterns, when many: one Vectorscan
+                                 * literal scan instead of one search each */
 } sh_wildset;
 
 typedef struct sh_rxset {
@@ -133,6 +149,8 @@ typedef struct sh_irpool {
     sh_arena arena;
     void **codes;                   /* pcre2 codes to free */
     size_t ncodes, capcodes;
+    sh_wlits **lits;                /* literal sets whose matchers to free */
+    size_t nlits, caplits;
 } sh_irpool;
 
 void sh_irpool_init(sh_irpool *p);
@@ -158,6 +176,11 @@ sh_ir *sh_ir_wildcard(sh_irpool *p, sh_ir *subject, const char *const *pats,
  * fills d (col = offset in the pattern + 1) on a bad pattern. */
 sh_ir *sh_ir_regex(sh_irpool *p, sh_ir *subject, const char *const *pats,
                    const uint32_t *lens, uint32_t n, bool ci, bool anchored, sh_diag *d);
+/* Regex node with PCRE2 options of the caller's choosing (Sigma's `re` with
+ * its i/m/s flags): opts are PCRE2 compile options added to PCRE2_UTF and
+ * PCRE2_MATCH_INVALID_UTF; the match is unanchored. NULL and d set as above. */
+sh_ir *sh_ir_regex_opts(sh_irpool *p, sh_ir *subject, const char *const *pats,
+                        const uint32_t *lens, uint32_t n, uint32_t opts, sh_diag *d);
 /* cidrMatch(subject, blocks...) with the blocks parsed now; NULL and d set
  * (d->msg names the block) when one is not a CIDR block. */
 sh_ir *sh_ir_cidrmatch(sh_irpool *p, sh_ir *subject, const char *const *blocks,
@@ -166,6 +189,11 @@ sh_ir *sh_ir_cidrmatch(sh_irpool *p, sh_ir *subject, const char *const *blocks,
 bool sh_cidr_parse(const char *s, size_t n, sh_cidr *out);
 bool sh_ip_parse(const char *s, size_t n, uint8_t addr[16], bool *is_v6);
 bool sh_cidr_contains(const sh_cidr *c, const uint8_t addr[16], bool is_v6);
+
+/* Let a case-insensitive WILDCARD node on a plain field read the field's
+ * lower-cased values from a per-event cache (SH_IRF_LOWERED) instead of
+ * folding them at each evaluation; other nodes are left as they are. */
+void sh_ir_lower_cache(sh_ir *n);
 
 /* Build the membership sets of a finished tree (IN lists and wildcard
  * lists with many plain strings). Front ends call it once per filter. */
@@ -207,6 +235,10 @@ bool sh_ir_match(sh_eval *ev, const sh_ir *n, sh_event *e);
 bool sh_wild_match(const char *pat, size_t pn, const char *s, size_t sn);
 /* Match subject against the set; ci: the patterns were lowered at build. */
 bool sh_wildset_match(sh_eval *ev, const sh_wildset *w, bool ci, const char *s, size_t n);
+/* Literal sets (sh_wildset.lits): made from `*literal*` patterns; the matcher
+ * is compiled on first use; freed with the pool. */
+sh_wlits *sh_wlits_new(sh_irpool *p, const char *const *lits, const uint32_t *lens, uint32_t n);
+void sh_wlits_free(sh_wlits *l);
 /* Returns 1 match, 0 no match, -1 error (limit exceeded: treated as no match). */
 int sh_rxset_match(sh_eval *ev, const sh_rxset *r, const char *s, size_t n);
 /* Lower s into scratch (or into buf when it fits); returns the lowered text. */

@@ -5,7 +5,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "engine/ir.h"
 
+#include <hs/hs.h>
 #include <pcre2.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* regex limits: enough for any sane detection pattern, small enough that a
@@ -82,10 +84,85 @@ const char *sh_lower_tmp(sh_eval *ev, const char *s, size_t n, char *buf, size_t
     return out;
 }
 
+/* ---- literal sets: many `*literal*` patterns found by one Vectorscan scan.
+ * The database is compiled when the set is first matched (most rules never
+ * meet most of their patterns' fields); should Vectorscan refuse it, each
+ * literal is searched on its own. */
+struct sh_wlits {
+    const char *const *lits;
+    const uint32_t *lens;
+    uint32_t n;
+    hs_database_t *db;
+    hs_scratch_t *scratch;
+    bool tried;
+};
+
+sh_wlits *sh_wlits_new(sh_irpool *p, const char *const *lits, const uint32_t *lens, uint32_t n) {
+    sh_wlits *l = sh_arena_zalloc(&p->arena, sizeof *l);
+    l->lits = lits;
+    l->lens = lens;
+    l->n = n;
+    if (p->nlits == p->caplits) {
+        p->caplits = p->caplits ? p->caplits * 2 : 8;
+        sh_wlits **nl = realloc(p->lits, p->caplits * sizeof *nl);
+        if (!nl) abort();
+        p->lits = nl;
+    }
+    p->lits[p->nlits++] = l;
+    return l;
+}
+
+void sh_wlits_free(sh_wlits *l) {
+    if (l->scratch) hs_free_scratch(l->scratch);
+    if (l->db) hs_free_database(l->db);
+    l->scratch = NULL;
+    l->db = NULL;
+}
+
+static void wlits_build(sh_wlits *l) {
+    l->tried = true;
+    unsigned *flags = malloc(l->n * sizeof *flags), *ids = malloc(l->n * sizeof *ids);
+    size_t *lens = malloc(l->n * sizeof *lens);
+    if (!flags || !ids || !lens) abort();
+    for (uint32_t i = 0; i < l->n; i++) {
+        flags[i] = HS_FLAG_SINGLEMATCH;
+        ids[i] = i;
+        lens[i] = l->lens[i];
+    }
+    hs_compile_error_t *err = NULL;
+    if (hs_compile_lit_multi(l->lits, flags, ids, lens, l->n, HS_MODE_BLOCK, NULL, &l->db, &err) != HS_SUCCESS ||
+        hs_alloc_scratch(l->db, &l->scratch) != HS_SUCCESS) {
+        if (err) hs_free_compile_error(err);
+        sh_wlits_free(l);
+    }
+    free(flags);
+    free(ids);
+    free(lens);
+}
+
+static int wlits_hit(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx) {
+    (void)id, (void)from, (void)to, (void)fl;
+    *(bool *)ctx = true;
+    return 1; /* one is enough */
+}
+
+static bool wlits_match(sh_wlits *l, const char *s, size_t n) {
+    if (!l->tried) wlits_build(l);
+    if (l->db && n <= UINT32_MAX) {
+        bool hit = false;
+        hs_error_t rc = hs_scan(l->db, s, (unsigned)n, 0, l->scratch, wlits_hit, &hit);
+        if (rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED) return hit;
+    }
+    for (uint32_t i = 0; i < l->n; i++)
+        if (memmem(s, n, l->lits[i], l->lens[i])) return true;
+    return false;
+}
+
 bool sh_wildset_match(sh_eval *ev, const sh_wildset *w, bool ci, const char *s, size_t n) {
     char buf[1024];
     if (ci) s = sh_lower_tmp(ev, s, n, buf, sizeof buf, &n);
     if (w->exact && sh_strset_has(w->exact, s, n)) return true;
+    if (w->lits && wlits_match(w->lits, s, n)) return true;
     for (uint32_t i = 0; i < w->n; i++)
         if (wpat_match(&w->pats[i], s, n)) return true;
     return false;

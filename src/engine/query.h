@@ -34,6 +34,14 @@ typedef enum sh_query_shape { SH_SHAPE_EVENT = 0, SH_SHAPE_GROUP, SH_SHAPE_ROWS 
 struct sh_ir;
 typedef struct sh_query sh_query;
 
+/* A Windows event kind: the channel (compared case-insensitively with the
+ * event's Channel, read through the field model) and the event id, -1 for
+ * every event of the channel. */
+typedef struct sh_win_event {
+    const char *channel;
+    int64_t event_id;
+} sh_win_event;
+
 typedef struct sh_query_ops {
     /* Feed one event (time order). Returns false once the query can produce
      * nothing more (a head limit reached): the engine stops feeding it. */
@@ -51,7 +59,14 @@ typedef struct sh_query_ops {
     /* Filters every event the query can use must pass at least one of (for
      * the literal prefilter); a NULL entry takes every event. NULL: none. */
     uint32_t (*filters)(const sh_query *q, const struct sh_ir **out, uint32_t max);
+    /* The Windows events the query can use besides its categories, as
+     * (Channel, EventID) pairs, at most max into out (strings owned by q);
+     * SIZE_MAX when it must see every event. NULL: the categories alone
+     * decide. The engine feeds an event to the query when the event's
+     * event.category or its (Channel, EventID) is listed. */
+    size_t (*win_events)(const sh_query *q, sh_win_event *out, size_t max);
 } sh_query_ops;
+
 
 struct sh_query {
     const sh_query_ops *ops;

@@ -10,7 +10,7 @@
 
 extern const char sh_fieldmap_builtin[];
 
-enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT };
+enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT, DF_JOIN_BS };
 
 typedef struct cond {
     const sh_fieldref *field;
@@ -22,6 +22,7 @@ struct sh_derivation {
     sh_derivation *next;
     enum dfunc fn;
     const sh_fieldref *source;    /* NULL for const */
+    const sh_fieldref *other;     /* join_bs: the field after the backslash */
     char *constval;
     cond *conds;
     size_t nconds;
@@ -82,6 +83,11 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     if (n > 5 && memcmp(s, "hash:", 5) == 0) {
         d->fn = DF_HASH;
         d->constval = xstrndup(s + 5, n - 5);
+        return true;
+    }
+    if (n > 8 && memcmp(s, "join_bs:", 8) == 0) {
+        d->fn = DF_JOIN_BS;
+        d->other = ref_get_locked(s + 8, n - 8);
         return true;
     }
     if (n > 6 && memcmp(s, "const:", 6) == 0) {
@@ -359,8 +365,21 @@ static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v,
         }
         break;
     }
-    case DF_CONST: break;
+    case DF_CONST:
+    case DF_JOIN_BS: break; /* get_depth joins */
     }
+}
+
+/* join_bs:OTHER: SOURCE\OTHER (DOMAIN\user from two fields), first values */
+static void derive_join(sh_event *e, const sh_field *src, const sh_field *other, sh_field *out) {
+    const sh_value *a = &src->vals[0], *b = &other->vals[0];
+    char *t = sh_arena_alloc(&e->arena, (size_t)a->len + b->len + 2);
+    memcpy(t, a->s, a->len);
+    t[a->len] = '\\';
+    memcpy(t + a->len + 1, b->s, b->len);
+    t[a->len + 1 + b->len] = 0;
+    sh_value v = sh_value_str(t, (size_t)a->len + 1 + b->len);
+    sh_event_add_value(e, out, &v);
 }
 
 /* The refs being derived, outermost first: the table has cycles (Image from
@@ -379,10 +398,16 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     st->refs[st->n++] = ref;
     sh_field *out = NULL;
     for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
-        sh_field *src = NULL;
+        sh_field *src = NULL, *other = NULL;
         if (d->fn != DF_CONST) {
             src = get_depth(e, d->source, st);
             if (!src) continue;
+        }
+        if (d->fn == DF_JOIN_BS) {
+            other = get_depth(e, d->other, st);
+            if (!other || !src->nvals || !other->nvals || src->vals[0].type == SH_NULL ||
+                other->vals[0].type == SH_NULL)
+                continue;
         }
         bool ok = true;
         for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
@@ -393,6 +418,8 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
         if (d->fn == DF_CONST) {
             sh_value v = sh_value_str(d->constval, strlen(d->constval));
             sh_event_add_value(e, out, &v);
+        } else if (d->fn == DF_JOIN_BS) {
+            derive_join(e, src, other, out);
         } else {
             for (uint32_t k = 0; k < src->nvals; k++) {
                 sh_value v = src->vals[k];

@@ -22,7 +22,7 @@ mkdir -p "$BUILD/tests"
 SAN=""
 case "$BUILD" in *asan*) SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" ;; esac
 if ! ${CC:-cc} -std=c11 -D_GNU_SOURCE -g -O2 -Wall -Wextra $SAN -Iinclude -Isrc \
-    -o "$BIN" tests/conformance/eql_conformance.c "$LIB" -lpcre2-8 -lz -lm -lpthread; then
+    -o "$BIN" tests/conformance/eql_conformance.c "$LIB" -lpcre2-8 -lyaml -lexpat -lhs -lz -lm -lpthread; then
     echo "eql conformance: cannot build the runner"
     exit 1
 fi

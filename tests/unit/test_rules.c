@@ -374,7 +374,7 @@ TEST(folders) {
     write_file("f/b/logo.PNG", "png");
     write_file("f/.hidden.eql", "garbage");
     write_file("f/.git/config", "x");
-    write_file("f/c/sigma.yml", "title: x\n");
+    write_file("f/c/sigma.yml", "- title: x\n");
     write_file("f/c/rule.xyz", "x\n");
     write_file("f/c/noext", "x\n");
     write_file("f/c/search.spl", "index=main\n");
@@ -391,7 +391,7 @@ TEST(folders) {
         CHECK_STR(rj.msg[0], "f/c/noext: not a rule file (no extension)");
         CHECK_STR(rj.msg[1], "f/c/rule.xyz: not a rule file (unknown extension .xyz)");
         CHECK_STR(rj.msg[2], "f/c/search.spl: SPL rule files are not supported yet");
-        CHECK_STR(rj.msg[3], "f/c/sigma.yml: Sigma rules are not supported yet");
+        CHECK_STR(rj.msg[3], "f/c/sigma.yml:1: not a Sigma rule: the YAML document is a list, not a mapping");
     }
     rejects_free(&rj);
     /* a path with a trailing slash, a missing path, a file named on its own */
