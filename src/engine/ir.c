@@ -163,30 +163,8 @@ sh_ir *sh_ir_wildcard(sh_irpool *p, sh_ir *subject, const char *const *pats,
 
 sh_ir *sh_ir_regex(sh_irpool *p, sh_ir *subject, const char *const *pats,
                    const uint32_t *lens, uint32_t n, bool ci, bool anchored, sh_diag *d) {
-    sh_ir *node = sh_ir_new(p, SH_IR_REGEX, 1);
-    node->args[0] = subject;
-    if (ci) node->flags |= SH_IRF_CI;
-    sh_rxset *r = sh_arena_zalloc(&p->arena, sizeof *r);
-    r->codes = sh_arena_zalloc(&p->arena, (n ? n : 1) * sizeof *r->codes);
-    uint32_t opts = PCRE2_UTF | PCRE2_DOTALL | PCRE2_MATCH_INVALID_UTF | (ci ? PCRE2_CASELESS : 0) |
-                    (anchored ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0);
-    for (uint32_t i = 0; i < n; i++) {
-        int err;
-        PCRE2_SIZE off;
-        pcre2_code *c = pcre2_compile((PCRE2_SPTR)pats[i], lens[i], opts, &err, &off, NULL);
-        if (!c) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(err, msg, sizeof msg);
-            sh_diag_set(d, NULL, 0, (long)off + 1, "regex: %s at offset %zu", (char *)msg, (size_t)off);
-            return NULL;
-        }
-        pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* best effort: interpreter otherwise */
-        pool_keep_code(p, c);
-        r->codes[i] = c;
-    }
-    r->n = n;
-    node->rx = r;
-    return node;
+    uint32_t opts = PCRE2_DOTALL | (ci ? PCRE2_CASELESS : 0) | (anchored ? PCRE2_ANCHORED | PCRE2_ENDANCHORED : 0);
+    return sh_ir_regex_opts(p, subject, pats, lens, n, opts, d);
 }
 
 sh_ir *sh_ir_regex_opts(sh_irpool *p, sh_ir *subject, const char *const *pats,
