@@ -33,6 +33,8 @@ const char *const *shrike_rule_warnings(const shrike *s, size_t i);
 const sh_rule *shrike_rule(const shrike *s, size_t i);
 /* sh_query_shape of rule i: single events, groups (sequences), or rows */
 int shrike_rule_shape(const shrike *s, size_t i);
+/* the compiled query of rule i (its filters, for explanations) */
+const sh_query *shrike_rule_query(const shrike *s, size_t i);
 
 /* Feed one event (in time order). Alerts are delivered in rule order. */
 void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx);
@@ -41,5 +43,42 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx);
 bool shrike_done(const shrike *s);
 /* End of input. */
 void shrike_finish(shrike *s, shrike_alert_cb cb, void *ctx);
+
+/* ---- exclusions: tuning as data (api/exclude.c, docs/tuning.md) ----
+ * An exclusion file (TOML) lists [[exclude]] entries: the rules an entry
+ * applies to and conditions on an alert's events (host, user, parent, path,
+ * command_line, signer, file, any field). The engine counts the alerts an
+ * entry matches instead of delivering them. */
+typedef struct shrike_exclusions shrike_exclusions;
+/* NULL on error, with d = file:line: reason. name is the file name used in
+ * diagnostics. */
+shrike_exclusions *shrike_exclusions_load(const char *path, sh_diag *d);
+shrike_exclusions *shrike_exclusions_parse(const char *text, size_t len, const char *name, sh_diag *d);
+void shrike_exclusions_free(shrike_exclusions *x);
+size_t shrike_exclusions_count(const shrike_exclusions *x);             /* entries */
+const char *shrike_exclusions_file(const shrike_exclusions *x);
+const char *shrike_exclusions_name(const shrike_exclusions *x, size_t i);
+uint64_t shrike_exclusions_hits(const shrike_exclusions *x, size_t i);  /* alerts entry i suppressed */
+/* The first entry that suppresses a, or -1. May derive fields on a's events. */
+long shrike_exclusions_match(const shrike_exclusions *x, const shrike_alert *a);
+/* The engine applies x (and owns it from now on) to every alert before it is
+ * delivered; several sets may be added. */
+void shrike_add_exclusions(shrike *s, shrike_exclusions *x);
+size_t shrike_exclusion_sets(const shrike *s);
+const shrike_exclusions *shrike_exclusion_set(const shrike *s, size_t i);
+uint64_t shrike_excluded(const shrike *s);                             /* alerts suppressed */
+/* Optional: called for each suppressed alert with the set and entry index. */
+typedef void (*shrike_excluded_cb)(void *ctx, const shrike_alert *a, const shrike_exclusions *x, size_t entry);
+void shrike_on_excluded(shrike *s, shrike_excluded_cb cb, void *ctx);
+
+/* ---- explaining a miss (api/explain.c) ----
+ * Why rule i raised no alert on events[0..n): evaluates the conjuncts of the
+ * rule's filters on the events and writes into out the first condition no
+ * event satisfied, with the value the nearest event has, e.g.
+ *   `process.args : "new-selfsignedcertificate"` is false; process.args = [...]
+ * Returns false (out holds the reason) when shrike cannot tell: the language
+ * gives no filters, or some event passes every filter (the rule needs
+ * several events: a sequence, a correlation, a threshold). */
+bool shrike_explain_miss(const shrike *s, size_t rule, sh_event *const *events, size_t n, sh_buf *out);
 
 #endif

@@ -3,6 +3,7 @@
  * events it can use, in load order. */
 #include "shrike/shrike.h"
 
+#include "api/exclude.h"
 #include "api/prefilter.h"
 #include "engine/ir.h"
 #include "event/fieldmap.h"
@@ -58,6 +59,11 @@ struct shrike {
     size_t nwins, capwins;
     const sh_fieldref *channel, *event_id;
     void *fectx[NFRONTENDS];  /* each front end's shared state, made on first use */
+    shrike_exclusions **excl; /* exclusion sets (api/exclude.c), owned */
+    size_t nexcl;
+    uint64_t excluded;        /* alerts they suppressed */
+    shrike_excluded_cb on_excluded;
+    void *on_excluded_ctx;
 };
 
 shrike *shrike_new(void) {
@@ -166,6 +172,8 @@ void shrike_free(shrike *s) {
     free(s->wins);
     for (size_t i = 0; i < NFRONTENDS; i++)
         if (s->fectx[i] && frontends[i]->ctx_free) frontends[i]->ctx_free(s->fectx[i]);
+    for (size_t i = 0; i < s->nexcl; i++) shrike_exclusions_free(s->excl[i]);
+    free(s->excl);
     free(s->any);
     free(s->active);
     sh_prefilter_free(s->pf);
@@ -223,18 +231,47 @@ const char *const *shrike_rule_warnings(const shrike *s, size_t i) {
     return q->ops->warnings ? q->ops->warnings(q) : NULL;
 }
 int shrike_rule_shape(const shrike *s, size_t i) { return s->rules[i].q->shape; }
+const sh_query *shrike_rule_query(const shrike *s, size_t i) { return s->rules[i].q; }
 
 typedef struct fwd {
     const sh_rule *rule;
     shrike_alert_cb cb;
     void *ctx;
+    shrike *s;
 } fwd;
+
+/* an alert an exclusion entry matches is counted, not delivered */
+static bool excluded(shrike *s, const shrike_alert *a) {
+    for (size_t i = 0; i < s->nexcl; i++) {
+        long k = shrike_exclusions_match(s->excl[i], a);
+        if (k < 0) continue;
+        sh_exclusions_hit(s->excl[i], (size_t)k);
+        s->excluded++;
+        if (s->on_excluded) s->on_excluded(s->on_excluded_ctx, a, s->excl[i], (size_t)k);
+        return true;
+    }
+    return false;
+}
 
 static void forward(void *ctx, const sh_match *m) {
     fwd *f = ctx;
     if (!f->cb) return;
     shrike_alert a = {.rule = f->rule, .match = m};
+    if (f->s && f->s->nexcl && excluded(f->s, &a)) return;
     f->cb(f->ctx, &a);
+}
+
+void shrike_add_exclusions(shrike *s, shrike_exclusions *x) {
+    s->excl = realloc(s->excl, (s->nexcl + 1) * sizeof *s->excl);
+    if (!s->excl) abort();
+    s->excl[s->nexcl++] = x;
+}
+size_t shrike_exclusion_sets(const shrike *s) { return s->nexcl; }
+const shrike_exclusions *shrike_exclusion_set(const shrike *s, size_t i) { return s->excl[i]; }
+uint64_t shrike_excluded(const shrike *s) { return s->excluded; }
+void shrike_on_excluded(shrike *s, shrike_excluded_cb cb, void *ctx) {
+    s->on_excluded = cb;
+    s->on_excluded_ctx = ctx;
 }
 
 static void mark(shrike *s, const uint32_t *idx, size_t n) {
@@ -291,7 +328,7 @@ void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
         if (c->done || !s->active[i]) continue;
-        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx};
+        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx, .s = s};
         if (!c->q->ops->feed(c->q, e, forward, &f)) c->done = true;
     }
 }
@@ -305,7 +342,7 @@ bool shrike_done(const shrike *s) {
 void shrike_finish(shrike *s, shrike_alert_cb cb, void *ctx) {
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
-        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx};
+        fwd f = {.rule = c->rule, .cb = c->q->silent ? NULL : cb, .ctx = ctx, .s = s};
         c->q->ops->finish(c->q, forward, &f);
     }
 }

@@ -47,9 +47,18 @@ typedef struct cli_rules_report {
 } cli_rules_report;
 shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep);
 
+/* exclusions (docs/tuning.md): the files given with --exclusions, or, when
+ * the bundled pack is used (no -r) and none is given, the pack's own
+ * exclusions.toml if it has one; none at all with --no-exclusions. Prints
+ * "shrike CMD: FILE:LINE: reason" and returns false for a bad file. */
+bool cli_load_exclusions(shrike *s, const char *cmd, const char **paths, size_t n, bool default_pack, bool none);
+/* appends " (N suppressed by exclusions)" to what when exclusions are in use */
+void cli_exclusions_note(const shrike *s, char *what, size_t size);
+
 int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 #endif

@@ -154,3 +154,36 @@ shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep)
     sh_ruleset_free(&rs);
     return s;
 }
+
+bool cli_load_exclusions(shrike *s, const char *cmd, const char **paths, size_t n, bool default_pack, bool none) {
+    char def[PATH_MAX + 32];
+    const char *one[1];
+    if (none) return true;
+    if (n == 0 && default_pack) {
+        snprintf(def, sizeof def, "%s/exclusions.toml", cli_default_rules());
+        struct stat sb;
+        if (stat(def, &sb) != 0) return true;
+        one[0] = def;
+        paths = one;
+        n = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sh_diag d;
+        shrike_exclusions *x = shrike_exclusions_load(paths[i], &d);
+        if (!x) {
+            char msg[1024];
+            sh_diag_format(&d, msg, sizeof msg);
+            fprintf(stderr, "shrike %s: %s\n", cmd, msg);
+            return false;
+        }
+        shrike_add_exclusions(s, x);
+    }
+    return true;
+}
+
+void cli_exclusions_note(const shrike *s, char *what, size_t size) {
+    if (!shrike_exclusion_sets(s)) return;
+    size_t at = strlen(what);
+    uint64_t k = shrike_excluded(s);
+    snprintf(what + at, size > at ? size - at : 0, " (%llu suppressed by exclusions)", (unsigned long long)k);
+}

@@ -12,6 +12,7 @@ static const char main_help[] =
     "  shrike query [-l eql] QUERY INPUT...\n"
     "  shrike dump INPUT...\n"
     "  shrike rules check [-r RULES]...\n"
+    "  shrike test [-r RULES]... [--exclusions FILE]... [CASES]...\n"
     "\n"
     "Run 'shrike COMMAND --help' for a command's options.\n";
 
@@ -33,6 +34,7 @@ int main(int argc, char **argv) {
     if (!strcmp(cmd, "query")) return cmd_query(argc - 1, argv + 1);
     if (!strcmp(cmd, "dump")) return cmd_dump(argc - 1, argv + 1);
     if (!strcmp(cmd, "rules")) return cmd_rules(argc - 1, argv + 1);
+    if (!strcmp(cmd, "test")) return cmd_test(argc - 1, argv + 1);
     fprintf(stderr, "shrike: unknown command '%s'\n\n%s", cmd, main_help);
     return EXIT_USAGE;
 }

@@ -9,7 +9,8 @@
 #include "output/output.h"
 
 static const char scan_help[] =
-    "usage: shrike scan [-r RULES]... [-f jsonl|csv|table] [-o FILE] [-q] INPUT...\n"
+    "usage: shrike scan [-r RULES]... [-f jsonl|csv|table] [-o FILE] [-q]\n"
+    "                   [--exclusions FILE]... [--no-exclusions] INPUT...\n"
     "\n"
     "Run detection rules over inputs and print alerts.\n"
     "\n"
@@ -18,6 +19,10 @@ static const char scan_help[] =
     "                      (default on a terminal)\n"
     "  -o, --output FILE   write alerts to FILE instead of standard output\n"
     "  -q, --quiet         no summary on standard error\n"
+    "  --exclusions FILE   suppress the alerts FILE's entries match (repeatable; see\n"
+    "                      docs/tuning.md); default: the bundled pack's exclusions.toml\n"
+    "                      when no -r is given. The summary counts suppressed alerts.\n"
+    "  --no-exclusions     apply no exclusion file, not even the pack's own\n"
     "  -h, --help          this help\n"
     "\n"
     "INPUT is a file, a folder (read recursively) or - for standard input. The format\n"
@@ -62,9 +67,13 @@ int cmd_scan(int argc, char **argv) {
     static const struct option opts[] = {
         {"rules", required_argument, 0, 'r'}, {"format", required_argument, 0, 'f'},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'}, {"exclusions", required_argument, 0, 'X'},
+        {"no-exclusions", no_argument, 0, 'N'}, {0, 0, 0, 0}};
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     size_t nrules = 0;
+    const char **excl = calloc((size_t)argc + 1, sizeof *excl);
+    size_t nexcl = 0;
+    bool no_excl = false;
     const char *fmt = NULL, *outpath = NULL;
     bool quiet = false;
     int ch;
@@ -75,12 +84,15 @@ int cmd_scan(int argc, char **argv) {
         case 'f': fmt = optarg; break;
         case 'o': outpath = optarg; break;
         case 'q': quiet = true; break;
-        case 'h': fputs(scan_help, stdout); free(rules); return EXIT_OK;
-        default: free(rules); cli_usage_error("scan", "unknown option"); return EXIT_USAGE;
+        case 'X': excl[nexcl++] = optarg; break;
+        case 'N': no_excl = true; break;
+        case 'h': fputs(scan_help, stdout); free(rules); free(excl); return EXIT_OK;
+        default: free(rules); free(excl); cli_usage_error("scan", "unknown option"); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         free(rules);
+        free(excl);
         cli_usage_error("scan", "no INPUT given (use - for standard input)");
         return EXIT_USAGE;
     }
@@ -91,6 +103,7 @@ int cmd_scan(int argc, char **argv) {
     if (outpath && !(c.out = fopen(outpath, "w"))) {
         fprintf(stderr, "shrike scan: cannot write %s: %m\n", outpath);
         free(rules);
+        free(excl);
         return EXIT_USAGE;
     }
     if (!fmt) c.fmt = isatty(fileno(c.out)) ? SH_OUT_TABLE : SH_OUT_JSONL;
@@ -100,12 +113,20 @@ int cmd_scan(int argc, char **argv) {
     else {
         cli_usage_error("scan", "unknown format '%s' (jsonl, csv or table)", fmt);
         free(rules);
+        free(excl);
         if (outpath) fclose(c.out);
         return EXIT_USAGE;
     }
     cli_rules_report rep = {.print_rejects = false};
     c.eng = cli_load_rules(rules, nrules, &rep);
     free(rules);
+    bool excl_ok = cli_load_exclusions(c.eng, "scan", excl, nexcl, nrules == 0, no_excl);
+    free(excl);
+    if (!excl_ok) {
+        shrike_free(c.eng);
+        if (outpath) fclose(c.out);
+        return EXIT_USAGE;
+    }
     if (rep.loaded == 0) {
         fprintf(stderr, "shrike scan: no rule could be loaded (%zu rejected)\n", rep.rejected);
         shrike_free(c.eng);
@@ -123,10 +144,11 @@ int cmd_scan(int argc, char **argv) {
     flush_buf(&c, true);
     sh_buf_free(&c.buf);
     bool wrote = cli_close_output(c.out, "scan", outpath ? outpath : "standard output");
-    char what[64];
+    char what[128];
     snprintf(what, sizeof what, "alert%s from %zu rule%s", c.run.alerts == 1 ? "" : "s", rep.loaded,
              rep.loaded == 1 ? "" : "s");
     if (rep.rejected) snprintf(what + strlen(what), sizeof what - strlen(what), " (%zu rejected)", rep.rejected);
+    cli_exclusions_note(c.eng, what, sizeof what);
     cli_summary(&c.run, what);
     shrike_free(c.eng);
     if (!wrote) return EXIT_OUTPUT;

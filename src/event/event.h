@@ -73,7 +73,7 @@ typedef struct sh_event {
     uint8_t raw_kind;        /* SH_RAW_JSON ... */
 } sh_event;
 
-enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1 };
+enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1, SH_RAW_XML = 2 /* the <Event>...</Event> text */ };
 
 sh_event *sh_event_new(void);            /* refs = 1 */
 void sh_event_ref(sh_event *e);

@@ -10,10 +10,10 @@
 
 extern const char sh_fieldmap_builtin[];
 
-enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT, DF_JOIN_BS };
+enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT, DF_JOIN_BS, DF_JOIN_SP };
 
 typedef struct cond {
-    const sh_fieldref *field;
+    const sh_fieldref *field;     /* NULL: the pseudo-field @schema (the event's sh_schema) */
     char **vals;
     size_t nvals;
 } cond;
@@ -79,7 +79,8 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     static const struct { const char *name; enum dfunc fn; } fns[] = {
         {"copy", DF_COPY}, {"basename", DF_BASENAME}, {"dirname", DF_DIRNAME},
         {"extension", DF_EXTENSION}, {"argv", DF_ARGV}, {"before_bs", DF_BEFORE_BS},
-        {"after_bs", DF_AFTER_BS}, {"int", DF_INT}, {"regkey", DF_REGKEY}, {"reghive", DF_REGHIVE}};
+        {"after_bs", DF_AFTER_BS}, {"int", DF_INT}, {"regkey", DF_REGKEY}, {"reghive", DF_REGHIVE},
+        {"join", DF_JOIN_SP}};
     if (n > 5 && memcmp(s, "hash:", 5) == 0) {
         d->fn = DF_HASH;
         d->constval = xstrndup(s + 5, n - 5);
@@ -114,7 +115,9 @@ static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
         if (!d->conds) abort();
         cond *c = &d->conds[d->nconds++];
         memset(c, 0, sizeof *c);
-        c->field = ref_get_locked(s, (size_t)(eq - s));
+        /* @schema=windows|ecs|macos_es|generic tests the event's schema, not a field */
+        bool schema = (size_t)(eq - s) == 7 && memcmp(s, "@schema", 7) == 0;
+        c->field = schema ? NULL : ref_get_locked(s, (size_t)(eq - s));
         const char *v = eq + 1;
         while (v <= semi) {
             const char *bar = memchr(v, '|', (size_t)(semi - v));
@@ -254,7 +257,15 @@ const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
 typedef struct dstack dstack;
 static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st);
 
+static const char *const schema_names[] = {"generic", "windows", "ecs", "macos_es"};
+
 static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
+    if (!c->field) {
+        const char *name = e->schema < sizeof schema_names / sizeof *schema_names ? schema_names[e->schema] : "";
+        for (size_t i = 0; i < c->nvals; i++)
+            if (sh_memieq(name, strlen(name), c->vals[i], strlen(c->vals[i]))) return true;
+        return false;
+    }
     sh_field *f = get_depth(e, c->field, st);
     if (!f) return false;
     for (uint32_t k = 0; k < f->nvals; k++)
@@ -366,7 +377,8 @@ static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v,
         break;
     }
     case DF_CONST:
-    case DF_JOIN_BS: break; /* get_depth joins */
+    case DF_JOIN_BS:
+    case DF_JOIN_SP: break; /* get_depth joins */
     }
 }
 
@@ -379,6 +391,24 @@ static void derive_join(sh_event *e, const sh_field *src, const sh_field *other,
     memcpy(t + a->len + 1, b->s, b->len);
     t[a->len + 1 + b->len] = 0;
     sh_value v = sh_value_str(t, (size_t)a->len + 1 + b->len);
+    sh_event_add_value(e, out, &v);
+}
+
+/* join: every value of SOURCE joined with single spaces into one value (an
+ * argument vector into a command line, as macOS sources have none); values
+ * are not quoted */
+static void derive_join_sp(sh_event *e, const sh_field *src, sh_field *out) {
+    size_t n = 0;
+    for (uint32_t k = 0; k < src->nvals; k++) n += (size_t)src->vals[k].len + 1;
+    char *t = sh_arena_alloc(&e->arena, n + 1);
+    size_t at = 0;
+    for (uint32_t k = 0; k < src->nvals; k++) {
+        if (k) t[at++] = ' ';
+        memcpy(t + at, src->vals[k].s, src->vals[k].len);
+        at += src->vals[k].len;
+    }
+    t[at] = 0;
+    sh_value v = sh_value_str(t, at);
     sh_event_add_value(e, out, &v);
 }
 
@@ -420,6 +450,8 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
             sh_event_add_value(e, out, &v);
         } else if (d->fn == DF_JOIN_BS) {
             derive_join(e, src, other, out);
+        } else if (d->fn == DF_JOIN_SP) {
+            derive_join_sp(e, src, out);
         } else {
             for (uint32_t k = 0; k < src->nvals; k++) {
                 sh_value v = src->vals[k];
@@ -513,7 +545,15 @@ static int64_t ts_from_value(const sh_value *v) {
     return sh_parse_time(v->s, v->len);
 }
 
+/* eslogger (Endpoint Security) NDJSON: every message has event_type and the
+ * acting process's audit token, and mach_time / global_seq_num */
+static bool is_eslogger(sh_event *e) {
+    return has(e, "event_type") && has(e, "process.audit_token.pid") &&
+           (has(e, "mach_time") || has(e, "global_seq_num") || has(e, "schema_version"));
+}
+
 void sh_event_finish(sh_event *e) {
+    if (e->schema == SH_SCHEMA_GENERIC && is_eslogger(e)) e->schema = SH_SCHEMA_MACOS_ES;
     if (e->schema == SH_SCHEMA_GENERIC) {
         if (has(e, "winlog.channel") || has(e, "ecs.version") || has(e, "agent.type") ||
             has(e, "event.category") || has(e, "event.kind"))

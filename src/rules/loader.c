@@ -152,6 +152,9 @@ static bool quietly_skipped(const char *name) {
     static const char *const prefixes[] = {"README", "LICENSE", "LICENCE"};
     static const char *const exts[] = {".md", ".txt", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".bmp", ".ico", ".webp"};
     if (name[0] == '.') return true;
+    /* a pack's exclusion file (docs/tuning.md) sits beside its rules */
+    size_t nl = strlen(name);
+    if (nl >= 15 && !strcasecmp(name + nl - 15, "exclusions.toml")) return true;
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (!strncasecmp(name, prefixes[i], strlen(prefixes[i]))) return true;
     const char *e = ext_of(name);

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # scenarios.sh: end-to-end acceptance run of the bundled EQL pack over the scenario events.
 #
-# For every folder under tests/scenarios/ that has an expected.tsv, and every *.ndjson file in
-# it, runs `shrike scan -r rules/eql -f jsonl FILE`, counts the alerts per rule id (.rule.id),
-# and compares with expected.tsv (FILE<TAB>RULE_ID<TAB>COUNT<TAB>NOTE; '#' lines are comments).
+# For every folder under tests/scenarios/ that has an expected.tsv, and every event file in it
+# (*.ndjson, *.xml), runs `shrike scan -r rules/eql -f jsonl FILE`, counts the alerts per rule id
+# (.rule.id), and compares with expected.tsv (FILE<TAB>RULE_ID<TAB>COUNT<TAB>NOTE; '#' lines are
+# comments, '@' lines are case directives such as @kind). Event XML files are checked only when
+# `shrike dump` reads XML; until then each is skipped with a printed note.
 # It also checks the shape of every alert (rule name, language eql, severity, ATT&CK id, a
 # timestamp, the host, at least one event) and that no rule raises alerts the file does not
 # expect. One line per check, `ok` or `FAIL`, then `scenarios: N passed, M failed`.
@@ -87,7 +89,7 @@ for dir in "${dirs[@]}"; do
 
     # expected rows, comments and blank lines dropped, CR stripped
     rows="$tmp/rows"
-    sed -e 's/\r$//' -e '/^#/d' -e '/^[[:space:]]*$/d' "$expected" > "$rows"
+    sed -e 's/\r$//' -e '/^#/d' -e '/^@/d' -e '/^[[:space:]]*$/d' "$expected" > "$rows"
 
     # rows that name a file the folder does not have
     while IFS=$'\t' read -r file rule count note; do
@@ -97,6 +99,21 @@ for dir in "${dirs[@]}"; do
     while IFS= read -r input; do
         file=$(basename "$input")
         label="$name/$file"
+        case "$file" in
+        *.xml)
+            if [ -z "${xml_ok:-}" ]; then
+                # probe once: does this shrike read event XML?
+                xml_ok=1
+                if ! "$shrike" dump "$input" > /dev/null 2> "$tmp/probe" && grep -q 'not supported yet' "$tmp/probe"; then
+                    xml_ok=0
+                fi
+            fi
+            if [ "$xml_ok" = 0 ]; then
+                echo "skip $label: shrike does not read event XML yet ($(head -c 200 "$tmp/probe" | tr '\n' ' '))"
+                continue
+            fi
+            ;;
+        esac
         out="$tmp/out" err="$tmp/err"
         "$shrike" scan -r "$rules" -f jsonl "$input" > "$out" 2> "$err"
         rc=$?
@@ -150,7 +167,7 @@ for dir in "${dirs[@]}"; do
                 ok "$label: alert shape"
             fi
         fi
-    done < <(find "$dir" -maxdepth 1 -type f -name '*.ndjson' | LC_ALL=C sort)
+    done < <(find "$dir" -maxdepth 1 -type f \( -name '*.ndjson' -o -name '*.xml' \) | LC_ALL=C sort)
 done
 
 echo "scenarios: $passed passed, $failed failed"

@@ -652,44 +652,483 @@ def wb_powershell_4104(p, t, script):
     }
 
 
+# --------------------------------------------------------------------------- Windows event XML
+#
+# The same events as the Winlogbeat documents, as Windows renders them (the System element and
+# EventData in the manifest's order, as `wevtutil qe /f:xml` and Get-WinEvent's ToXml() print
+# them): record ids, thread ids and times are taken from the Winlogbeat rendering of the same
+# event. Three files per scenario, one per channel, in three styles a collector produces:
+#   sysmon.xml      wevtutil qe Microsoft-Windows-Sysmon/Operational /f:xml /e:Events
+#                   (single-quoted attributes, one <Event> a line, an <Events> wrapper)
+#   security.xml    wevtutil qe Security /f:xml (no wrapper)
+#   powershell.xml  (Get-WinEvent ...).ToXml() (double-quoted attributes, no wrapper)
+
+XMLNS = "http://schemas.microsoft.com/win/2004/08/events/event"
+
+
+def xml_escape(s, quote):
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if quote == "'":
+        return s.replace("'", "&apos;")
+    return s.replace('"', "&quot;")
+
+
+def xml_event(system, data, q):
+    """system: dict of the System fields; data: [(name, value)]; q: the attribute quote."""
+    a = lambda v: q + xml_escape(v, q) + q
+    out = ["<Event xmlns=%s><System>" % a(XMLNS)]
+    out.append("<Provider Name=%s Guid=%s/>" % (a(system["provider"]), a(system["guid"])))
+    for tag in ("EventID", "Version", "Level", "Task", "Opcode", "Keywords"):
+        out.append("<%s>%s</%s>" % (tag, system[tag], tag))
+    out.append("<TimeCreated SystemTime=%s/>" % a(system["time"]))
+    out.append("<EventRecordID>%s</EventRecordID>" % system["record"])
+    if system.get("activity"):
+        out.append("<Correlation ActivityID=%s/>" % a(system["activity"]))
+    else:
+        out.append("<Correlation/>")
+    out.append("<Execution ProcessID=%s ThreadID=%s/>" % (a(str(system["pid"])), a(str(system["tid"]))))
+    out.append("<Channel>%s</Channel>" % xml_escape(system["channel"], q))
+    out.append("<Computer>%s</Computer>" % xml_escape(system["computer"], q))
+    out.append("<Security UserID=%s/>" % a(system["sid"]) if system.get("sid") else "<Security/>")
+    out.append("</System><EventData>")
+    for name, value in data:
+        out.append("<Data Name=%s>%s</Data>" % (a(name), xml_escape(value, q)))
+    out.append("</EventData></Event>")
+    return "".join(out)
+
+
+def sysmon_system(d, code, version):
+    """System fields of a Sysmon event from its Winlogbeat document d."""
+    w = d["winlog"]
+    return {"provider": "Microsoft-Windows-Sysmon", "guid": SYSMON_GUID.lower(), "EventID": code,
+            "Version": version, "Level": 4, "Task": code, "Opcode": 0, "Keywords": "0x8000000000000000",
+            "time": None, "record": w["record_id"], "pid": w["process"]["pid"], "tid": w["process"]["thread"]["id"],
+            "channel": "Microsoft-Windows-Sysmon/Operational", "computer": w["computer_name"], "sid": "S-1-5-18"}
+
+
+def xml_sysmon_1(p, t, d):
+    pa, info = p.parent, p.info or {}
+    dash = lambda k: info.get(k, "-") if info else "-"
+    sysd = sysmon_system(d, 1, 5)
+    sysd["time"] = iso(t, 7)
+    data = [("RuleName", "-"), ("UtcTime", utc_time(t)), ("ProcessGuid", p.guid), ("ProcessId", str(p.pid)),
+            ("Image", p.image), ("FileVersion", dash("file_version")), ("Description", dash("description")),
+            ("Product", dash("product")), ("Company", dash("company")), ("OriginalFileName", dash("original")),
+            ("CommandLine", p.cmdline), ("CurrentDirectory", p.cwd), ("User", p.user.qualified),
+            ("LogonGuid", p.logon_guid), ("LogonId", p.user.logon_id), ("TerminalSessionId", str(p.session)),
+            ("IntegrityLevel", p.integrity), ("Hashes", sysmon_hashes(p)), ("ParentProcessGuid", pa.guid),
+            ("ParentProcessId", str(pa.pid)), ("ParentImage", pa.image), ("ParentCommandLine", pa.cmdline),
+            ("ParentUser", pa.user.qualified)]
+    view = {"event": {"category": ["process"], "type": ["start"]},
+            "process": {"name": p.name, "args": argv_windows(p.cmdline), "command_line": p.cmdline}}
+    return xml_event(sysd, data, "'"), view
+
+
+def xml_sysmon_11(p, t, path, created, d):
+    sysd = sysmon_system(d, 11, 2)
+    sysd["time"] = iso(t, 7)
+    data = [("RuleName", "-"), ("UtcTime", utc_time(t)), ("ProcessGuid", p.guid), ("ProcessId", str(p.pid)),
+            ("Image", p.image), ("TargetFilename", path), ("CreationUtcTime", utc_time(created)),
+            ("User", p.user.qualified)]
+    return xml_event(sysd, data, "'"), {"event": {"category": ["file"], "type": ["creation"]},
+                                        "process": {"name": p.name}}
+
+
+def xml_sysmon_13(p, t, target_object, d, details="Binary Data"):
+    sysd = sysmon_system(d, 13, 2)
+    sysd["time"] = iso(t, 7)
+    data = [("RuleName", "-"), ("EventType", "SetValue"), ("UtcTime", utc_time(t)), ("ProcessGuid", p.guid),
+            ("ProcessId", str(p.pid)), ("Image", p.image), ("TargetObject", target_object), ("Details", details),
+            ("User", p.user.qualified)]
+    return xml_event(sysd, data, "'"), {"event": {"category": ["registry"], "type": ["change"]},
+                                        "process": {"name": p.name}}
+
+
+def security_system(d, code, version, task, t):
+    w = d["winlog"]
+    return {"provider": "Microsoft-Windows-Security-Auditing", "guid": SECURITY_GUID, "EventID": code,
+            "Version": version, "Level": 0, "Task": task, "Opcode": 0, "Keywords": "0x8020000000000000",
+            "time": iso(t, 7), "record": w["record_id"], "pid": 4, "tid": w["process"]["thread"]["id"],
+            "channel": "Security", "computer": w["computer_name"], "sid": None}
+
+
+# %%-codes Windows stores for these fields (the rendered text is in the event's message)
+ELEVATION_CODE = {True: "%%1937", False: "%%1938"}      # TokenElevationTypeFull (2) / Limited (3)
+
+
+def xml_security_4688(p, t, d):
+    pa, u = p.parent, p.user
+    label = {"Medium": "S-1-16-8192", "High": "S-1-16-12288", "System": "S-1-16-16384"}[p.integrity]
+    data = [("SubjectUserSid", u.sid), ("SubjectUserName", u.name), ("SubjectDomainName", u.domain),
+            ("SubjectLogonId", u.logon_id), ("NewProcessId", "0x%x" % p.pid), ("NewProcessName", p.image),
+            ("TokenElevationType", ELEVATION_CODE[p.elevated]), ("ProcessId", "0x%x" % pa.pid),
+            ("CommandLine", p.cmdline), ("TargetUserSid", "S-1-0-0"), ("TargetUserName", "-"),
+            ("TargetDomainName", "-"), ("TargetLogonId", "0x0"), ("ParentProcessName", pa.image),
+            ("MandatoryLabel", label)]
+    view = {"event": {"category": ["process"], "type": ["start"]},
+            "process": {"name": p.name, "args": argv_windows(p.cmdline), "command_line": p.cmdline}}
+    return xml_event(security_system(d, 4688, 2, 13312, t), data, "'"), view
+
+
+def xml_security_4657(p, t, object_name, value_name, new_value, d):
+    u = p.user
+    ed = d["winlog"]["event_data"]
+    data = [("SubjectUserSid", u.sid), ("SubjectUserName", u.name), ("SubjectDomainName", u.domain),
+            ("SubjectLogonId", u.logon_id), ("ObjectName", object_name), ("ObjectValueName", value_name),
+            ("HandleId", ed["HandleId"]), ("OperationType", "%%1904"), ("OldValueType", "-"), ("OldValue", "-"),
+            ("NewValueType", "%%1875"), ("NewValue", new_value), ("ProcessId", "0x%x" % p.pid),
+            ("ProcessName", p.image)]
+    return xml_event(security_system(d, 4657, 0, 12801, t), data, "'"), {
+        "event": {"category": ["registry"], "type": ["change"]}, "process": {"name": p.name}}
+
+
+def xml_powershell_4104(p, t, script, d):
+    w = d["winlog"]
+    sysd = {"provider": "Microsoft-Windows-PowerShell", "guid": POWERSHELL_GUID.upper(), "EventID": 4104,
+            "Version": 1, "Level": 5, "Task": 2, "Opcode": 15, "Keywords": "0x0", "time": iso(t, 7),
+            "record": w["record_id"], "activity": w["activity_id"].upper(), "pid": p.pid,
+            "tid": w["process"]["thread"]["id"], "channel": "Microsoft-Windows-PowerShell/Operational",
+            "computer": w["computer_name"], "sid": p.user.sid}
+    data = [("MessageNumber", "1"), ("MessageTotal", "1"), ("ScriptBlockText", script),
+            ("ScriptBlockId", d["powershell"]["file"]["script_block_id"]), ("Path", "")]
+    return xml_event(sysd, data, '"'), {"event": {"category": "process", "type": "info"}}
+
+
+# --------------------------------------------------------------------------- macOS
+#
+# Test 4 of the T1553.002 page runs on a Mac. Two renderings:
+#   eslogger.ndjson  `eslogger fork exec` (Endpoint Security messages as eslogger prints them:
+#                    schema_version, mach_time, event_type 11 fork / 9 exec, thread, version,
+#                    seq_num, event.{fork.child | exec.{target, args, cwd, ...}}, the acting process
+#                    with its audit tokens, signing id, team id, cdhash; time, global_seq_num)
+#   endpoint.ndjson  Elastic Endpoint macOS process documents as Elasticsearch hits (_index, _id,
+#                    _source), the shape of the documents in shared/data/macos, at agent 8.13
+
+ES_EXEC, ES_FORK = 9, 11
+ES_VERSION = 7
+# codesigning_flags (cs_blobs.h bits): an Apple platform binary, a Developer ID signed one, an
+# ad-hoc (linker-signed) one
+CS_VALID, CS_ADHOC, CS_HARD, CS_KILL, CS_RESTRICT, CS_ENFORCEMENT, CS_REQUIRE_LV = 0x1, 0x2, 0x100, 0x200, 0x800, 0x1000, 0x2000
+CS_RUNTIME, CS_LINKER_SIGNED, CS_DYLD_PLATFORM, CS_PLATFORM_BINARY, CS_SIGNED = 0x10000, 0x20000, 0x2000000, 0x4000000, 0x20000000
+CS_FLAGS_PLATFORM = (CS_VALID | CS_HARD | CS_KILL | CS_RESTRICT | CS_ENFORCEMENT | CS_REQUIRE_LV | CS_RUNTIME |
+                     CS_DYLD_PLATFORM | CS_PLATFORM_BINARY | CS_SIGNED)
+CS_FLAGS_DEVID = CS_VALID | CS_HARD | CS_KILL | CS_ENFORCEMENT | CS_REQUIRE_LV | CS_RUNTIME | CS_SIGNED
+CS_FLAGS_ADHOC = CS_VALID | CS_ADHOC | CS_LINKER_SIGNED | CS_SIGNED
+
+
+class MacHost:
+    def __init__(self, name, os_version, kernel, ip, mac, arch="arm64"):
+        self.name, self.os_version, self.kernel, self.ip, self.mac, self.arch = name, os_version, kernel, ip, mac, arch
+        self.id = h("host-id:" + name, "md5")
+        self.agent_id = str(guid_like("endpoint-agent:" + name))[1:-1].lower()
+        self.mach = 51873026412519
+        self.seq = 18233
+        self.gseq = 902117
+        self.ep_seq = 77104
+
+    def next_seq(self):
+        self.seq += 1
+        self.gseq += 3 + self.seq % 5
+        return self.seq, self.gseq
+
+
+class MacUser:
+    def __init__(self, name, uid, gid=20, group="staff"):
+        self.name, self.uid, self.gid, self.group = name, uid, gid, group
+
+
+# what the executables are: signing id, team id (None for Apple's platform binaries), size
+MAC_IMAGES = {
+    "/bin/zsh": ("com.apple.zsh", None, 1361200),
+    "/bin/bash": ("com.apple.bash", None, 1310224),
+    "/bin/sh": ("com.apple.sh", None, 101232),
+    "/bin/cp": ("com.apple.cp", None, 136128),
+    "/usr/bin/codesign": ("com.apple.codesign", None, 171712),
+    "/usr/sbin/spctl": ("com.apple.spctl", None, 154304),
+    "/usr/bin/python3": ("com.apple.python3", None, 167120),
+    "/Applications/iTerm.app/Contents/MacOS/iTerm2": ("com.googlecode.iterm2", "H7V7XYVQ7D", 9316832),
+    "/opt/homebrew/Library/Homebrew/vendor/portable-ruby/3.3.4/bin/ruby": ("ruby", None, 3342704),
+}
+
+
+class MacProc:
+    def __init__(self, host, user, pid, path, args, parent=None, cwd=None, tty="/dev/ttys003", started=None):
+        self.host, self.user, self.pid, self.path, self.args, self.parent = host, user, pid, path, args, parent
+        self.cwd = cwd or "/Users/%s" % user.name
+        self.tty = tty
+        self.pidversion = 40000 + pid % 9973
+        self.started = started
+        sid, team, size = MAC_IMAGES.get(path, ("a.out", None, 33440))
+        self.signing_id, self.team_id, self.size = sid, team, size
+        self.platform = team is None and path.startswith(("/bin/", "/usr/", "/sbin/"))
+        self.cdhash = h("cdhash:" + path, "sha1")
+        self.inode = 1152921500311000000 + int(h("ino:" + path, "md5")[:8], 16) % 1000000
+        hl = "macimage:" + path
+        self.sha256, self.sha1, self.md5 = h(hl), h(hl, "sha1"), h(hl, "md5")
+        filetime = 133600000000000000 + int(h("ft:%s:%d" % (path, pid), "md5")[:10], 16) % 10 ** 12
+        self.entity_id = base64.b64encode(("%s-%d-%d" % (host.agent_id, pid, filetime)).encode()).decode()
+
+    @property
+    def name(self):
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def command_line(self):
+        return " ".join(self.args)
+
+    def ancestry(self):
+        out, p = [], self.parent
+        while p is not None and len(out) < 5:
+            out.append(p.entity_id)
+            p = p.parent
+        return out
+
+
+def es_token(p, pidversion=None):
+    u = p.user
+    return {"asid": 100009, "auid": u.uid, "egid": u.gid, "euid": u.uid,
+            "pid": p.pid, "pidversion": p.pidversion if pidversion is None else pidversion,
+            "rgid": u.gid, "ruid": u.uid}
+
+
+def es_stat(p, t):
+    ts = iso(t - dt.timedelta(days=41, hours=3, seconds=p.size % 997), 6)[:-1] + "000Z"
+    return {"st_atimespec": ts, "st_birthtimespec": ts, "st_blksize": 4096, "st_blocks": (p.size + 511) // 512,
+            "st_ctimespec": ts, "st_dev": 16777233, "st_flags": 524320 if p.platform else 0, "st_gen": 0,
+            "st_gid": 0 if p.platform else p.user.gid, "st_ino": p.inode, "st_mode": 33261, "st_mtimespec": ts,
+            "st_nlink": 1, "st_rdev": 0, "st_size": p.size, "st_uid": 0 if p.platform else p.user.uid}
+
+
+def es_process(p, t, path=None, pidversion=None):
+    """An es_process_t: p as it runs `path` (default: its own image)."""
+    path = path or p.path
+    img = MacProc(p.host, p.user, p.pid, path, p.args) if path != p.path else p
+    pa = p.parent
+    return {
+        "audit_token": es_token(p, pidversion),
+        "cdhash": img.cdhash.upper(),
+        "codesigning_flags": CS_FLAGS_PLATFORM if img.platform else CS_FLAGS_DEVID if img.team_id else CS_FLAGS_ADHOC,
+        "cs_validation_category": 1 if img.platform else 6 if img.team_id else 10,
+        "executable": {"path": path, "path_truncated": False, "stat": es_stat(img, t)},
+        "group_id": pa.pid if pa else p.pid,
+        "is_es_client": False,
+        "is_platform_binary": img.platform,
+        "original_ppid": pa.pid if pa else 1,
+        "parent_audit_token": es_token(pa) if pa else None,
+        "ppid": pa.pid if pa else 1,
+        "responsible_audit_token": es_token(pa.parent if pa and pa.parent else pa) if pa else None,
+        "session_id": 4711,
+        "signing_id": img.signing_id,
+        "start_time": iso(p.started or t, 6),
+        "team_id": img.team_id,
+        "tty": {"path": p.tty, "path_truncated": False} if p.tty else None,
+    }
+
+
+def es_message(host, t, event_type, event, process):
+    seq, gseq = host.next_seq()
+    host.mach += 5291677 + seq * 17
+    return {"schema_version": 1, "mach_time": host.mach, "event_type": event_type,
+            "thread": {"thread_id": 2600000 + seq % 5000}, "version": ES_VERSION, "seq_num": seq,
+            "event": event, "process": process, "action_type": 1, "time": iso(t, 6)[:-1] + "%03dZ" % (seq % 1000),
+            "global_seq_num": gseq}
+
+
+def es_fork(p, t):
+    """p's parent forks p: the child still runs the parent's image."""
+    pa = p.parent
+    child = es_process(p, t, path=pa.path, pidversion=p.pidversion - 1)
+    child["ppid"] = pa.pid
+    return es_message(p.host, t, ES_FORK, {"fork": {"child": child}}, es_process(pa, t))
+
+
+def es_exec(p, t, env=None):
+    """the forked child (running its parent's image) executes p.path with p.args"""
+    pa = p.parent
+    before = es_process(p, t, path=pa.path, pidversion=p.pidversion - 1)
+    exec_ev = {
+        "args": list(p.args),
+        "cwd": {"path": p.cwd, "path_truncated": False},
+        "dyld_exec_path": p.path,
+        "env": env or ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "HOME=/Users/%s" % p.user.name,
+                       "USER=%s" % p.user.name, "SHELL=/bin/zsh", "TMPDIR=/var/folders/7k/x2n8c1kd5q3f0yb9r4lw2m0h0000gn/T/"],
+        "fds": [{"fd": 0, "fdtype": 1}, {"fd": 1, "fdtype": 1}, {"fd": 2, "fdtype": 1}],
+        "image_cpusubtype": -2147483646,
+        "image_cputype": 16777228,
+        "last_fd": 2,
+        "script": None,
+        "target": es_process(p, t),
+    }
+    return es_message(p.host, t, ES_EXEC, {"exec": exec_ev}, before)
+
+
+MAC_ENDPOINT_VERSION = "8.13.2"
+
+
+def epm_host(host):
+    return {"architecture": host.arch, "hostname": host.name, "id": host.id, "ip": host.ip, "mac": host.mac,
+            "name": host.name,
+            "os": {"Ext": {"variant": "macOS"}, "family": "macos", "full": "macOS %s" % host.os_version,
+                   "kernel": host.kernel, "name": "macOS", "platform": "macos", "type": "macos",
+                   "version": host.os_version}}
+
+
+def epm_sig(p):
+    if p.platform:
+        return {"exists": True, "signing_id": p.signing_id, "status": "trusted", "team_id": "", "trusted": True}
+    if p.team_id:
+        return {"exists": True, "signing_id": p.signing_id, "status": "trusted", "team_id": p.team_id,
+                "trusted": True}
+    return {"exists": True, "signing_id": p.signing_id, "status": "errorUntrustedRoot", "team_id": "",
+            "trusted": False}
+
+
+def epm_doc(p, t, action):
+    """An Elastic Endpoint macOS process event (fork: p still runs its parent's image)."""
+    host = p.host
+    host.ep_seq += 5
+    pa = p.parent
+    img = MacProc(host, p.user, p.pid, pa.path, pa.args, parent=pa) if action == "fork" else p
+    proc = {
+        "Ext": {"ancestry": p.ancestry()},
+        "args": list(img.args), "args_count": len(img.args),
+        "code_signature": epm_sig(img),
+        "command_line": img.command_line,
+        "entity_id": p.entity_id,
+        "executable": img.path,
+        "hash": {"md5": img.md5, "sha1": img.sha1, "sha256": img.sha256},
+        "name": img.name,
+        "parent": {"args": list(pa.args), "args_count": len(pa.args), "code_signature": epm_sig(pa),
+                   "command_line": pa.command_line, "entity_id": pa.entity_id, "executable": pa.path,
+                   "name": pa.name, "pid": pa.pid},
+        "pid": p.pid,
+        "working_directory": p.cwd,
+    }
+    src = {
+        "@timestamp": iso(t, 6),
+        "agent": {"id": host.agent_id, "type": "endpoint", "version": MAC_ENDPOINT_VERSION},
+        "data_stream": {"dataset": "endpoint.events.process", "namespace": "default", "type": "logs"},
+        "ecs": {"version": ENDPOINT_ECS},
+        "elastic": {"agent": {"id": host.agent_id}},
+        "event": {"action": action, "agent_id_status": "verified", "category": ["process"],
+                  "created": iso(t, 6), "dataset": "endpoint.events.process",
+                  "id": base64.b64encode(bytes.fromhex(h("mev:%s:%d" % (host.name, host.ep_seq), "md5")[:24])).decode(),
+                  "ingested": iso(t + dt.timedelta(seconds=1, microseconds=904000), 6), "kind": "event",
+                  "module": "endpoint", "sequence": host.ep_seq, "type": ["start"]},
+        "group": {"Ext": {"real": {"id": str(p.user.gid), "name": p.user.group}}, "id": str(p.user.gid),
+                  "name": p.user.group},
+        "host": epm_host(host),
+        "message": "Endpoint process event",
+        "process": proc,
+        "user": {"Ext": {"real": {"id": str(p.user.uid), "name": p.user.name}}, "id": str(p.user.uid),
+                 "name": p.user.name},
+    }
+    day = t.strftime("%Y.%m.%d")
+    return {"_index": ".ds-logs-endpoint.events.process-default-%s-000001" % day,
+            "_id": base64.urlsafe_b64encode(bytes.fromhex(h("mid:%s:%d" % (host.name, host.ep_seq), "md5")[:30])).decode()[:20],
+            "_score": None, "_source": src}
+
+
+def es_view(m):
+    """what shrike's field model makes of an eslogger message, for the rule model"""
+    if m["event_type"] == ES_EXEC:
+        tgt = m["event"]["exec"]["target"]
+        args = m["event"]["exec"]["args"]
+    else:
+        tgt = m["event"]["fork"]["child"]
+        args = []
+    path = tgt["executable"]["path"]
+    return {"event": {"category": ["process"], "type": ["start"]},
+            "process": {"name": path.rsplit("/", 1)[-1], "args": args, "command_line": " ".join(args)}}
+
+
 # --------------------------------------------------------------------------- scenarios
 
+WINDOWS_FILES = ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml", "security.xml", "powershell.xml")
+MACOS_FILES = ("eslogger.ndjson", "endpoint.ndjson")
+
+
 class Scenario:
-    def __init__(self, folder, title, base):
-        self.folder, self.title = folder, title
+    """One activity in every rendering that applies. docs[file] is a list of (time, document,
+    view): the document as written (a dict for NDJSON, a string for XML) and the ECS view the
+    rule model evaluates (what shrike's field model makes of it)."""
+
+    def __init__(self, folder, title, base, kind="attack"):
+        self.folder, self.title, self.kind = folder, title, kind
         self.base = dt.datetime.strptime(base, "%Y-%m-%dT%H:%M:%S.%f")
-        self.endpoint, self.winlogbeat = [], []
+        self.docs = {}
         self.expected = {}   # file -> {rule: (count, note)}
 
     def t(self, ms):
         return self.base + dt.timedelta(milliseconds=ms)
 
+    def add(self, file, t, doc, view=None):
+        self.docs.setdefault(file, []).append((t, doc, doc if view is None else view))
+
+    # Windows: every call renders the event as Elastic Endpoint, Winlogbeat and Windows XML
     def start(self, ms, p, security_4688=False):
+        """security_4688: also a Security 4688; "xml": in security.xml only (the case's Winlogbeat
+        rendering ships the Sysmon channel alone)"""
         t = self.t(ms)
-        self.endpoint.append(ep_process_start(p, t))
-        self.winlogbeat.append(wb_sysmon_1(p, t))
+        self.add("endpoint.ndjson", t, ep_process_start(p, t))
+        d = wb_sysmon_1(p, t)
+        self.add("winlogbeat.ndjson", t, d)
+        self.add("sysmon.xml", t, *xml_sysmon_1(p, t, d))
         if security_4688:
-            self.winlogbeat.append(wb_security_4688(p, t + dt.timedelta(microseconds=8413)))
+            t2 = t + dt.timedelta(microseconds=8413)
+            d = wb_security_4688(p, t2)
+            if security_4688 != "xml":
+                self.add("winlogbeat.ndjson", t2, d)
+            self.add("security.xml", t2, *xml_security_4688(p, t2, d))
 
     def file(self, ms, p, path, size, action="creation"):
         t = self.t(ms)
-        self.endpoint.append(ep_file(p, t, path, action, size))
+        self.add("endpoint.ndjson", t, ep_file(p, t, path, action, size))
         created = t if action == "creation" else self.t(ms - 41250)
-        self.winlogbeat.append(wb_sysmon_11(p, t, path, created))
+        d = wb_sysmon_11(p, t, path, created)
+        self.add("winlogbeat.ndjson", t, d)
+        self.add("sysmon.xml", t, *xml_sysmon_11(p, t, path, created, d))
 
     def reg(self, ms, p, target_object):
         t = self.t(ms)
-        self.endpoint.append(ep_registry(p, t, target_object))
-        self.winlogbeat.append(wb_sysmon_13(p, t, target_object))
+        self.add("endpoint.ndjson", t, ep_registry(p, t, target_object))
+        d = wb_sysmon_13(p, t, target_object)
+        self.add("winlogbeat.ndjson", t, d)
+        self.add("sysmon.xml", t, *xml_sysmon_13(p, t, target_object, d))
 
     def ps4104(self, ms, p, script):
-        self.winlogbeat.append(wb_powershell_4104(p, self.t(ms), script))
+        t = self.t(ms)
+        d = wb_powershell_4104(p, t, script)
+        self.add("winlogbeat.ndjson", t, d)
+        self.add("powershell.xml", t, *xml_powershell_4104(p, t, script, d))
 
     def sec4657(self, ms, p, object_name, value_name, new_value):
-        self.winlogbeat.append(wb_security_4657(p, self.t(ms), object_name, value_name, new_value))
+        t = self.t(ms)
+        d = wb_security_4657(p, t, object_name, value_name, new_value)
+        self.add("winlogbeat.ndjson", t, d)
+        self.add("security.xml", t, *xml_security_4657(p, t, object_name, value_name, new_value, d))
+
+    # macOS: fork of the parent, then exec of the tool, as eslogger and as Elastic Endpoint
+    def mac_run(self, ms, p, fork_gap_us=612):
+        t0 = self.t(ms)
+        t1 = t0 + dt.timedelta(microseconds=fork_gap_us)
+        m = es_fork(p, t0)
+        self.add("eslogger.ndjson", t0, m, es_view(m))
+        m = es_exec(p, t1)
+        self.add("eslogger.ndjson", t1, m, es_view(m))
+        for t, action in ((t0, "fork"), (t1, "exec")):
+            d = epm_doc(p, t, action)
+            self.add("endpoint.ndjson", t, d, d["_source"])
 
     def expect(self, file, rule, count, note):
         self.expected.setdefault(file, {})[rule] = (count, note)
+
+    def expect_rule(self, rule, note, **counts):
+        """counts by file stem: endpoint=1, winlogbeat=2, sysmon=1, security=1, powershell=0, eslogger=0"""
+        names = {"endpoint": "endpoint.ndjson", "winlogbeat": "winlogbeat.ndjson", "sysmon": "sysmon.xml",
+                 "security": "security.xml", "powershell": "powershell.xml", "eslogger": "eslogger.ndjson"}
+        for stem, count in counts.items():
+            self.expect(names[stem], rule, count, note)
 
 
 def lab_host():
@@ -737,11 +1176,13 @@ def scenario_1():
     s.ps4104(1184, ps, script)
     s.reg(1876, ps, "HKU\\%s\\%s\\My\\Certificates\\%s\\Blob" % (LAB_USER.sid, SYSCERTS, thumb))
     s.file(2403, ps, LAB_TEMP + "\\df00tech-codesign.pfx", 2702)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 0, "verbatim rule misses: the cmdlets sit inside the quoted -Command "
                  "string, which is one argv element, so process.args never equals New-SelfSignedCertificate")
         s.expect(f, RULE_CMDLINE, 1, "powershell.exe process start; process.command_line contains "
                  "*New-SelfSignedCertificate*")
+    s.expect("powershell.xml", RULE_VERBATIM, 0, "the 4104 script block is not a process start")
+    s.expect("powershell.xml", RULE_CMDLINE, 0, "the 4104 script block is not a process start")
     return s
 
 
@@ -758,10 +1199,12 @@ def scenario_1b():
     s.ps4104(1051, ps, "& {%s}" % script)
     s.reg(1733, ps, "HKU\\%s\\%s\\My\\Certificates\\%s\\Blob" % (LAB_USER.sid, SYSCERTS, thumb))
     s.file(2290, ps, LAB_TEMP + "\\df00tech-codesign.pfx", 2702)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 1, "unquoted script text: New-SelfSignedCertificate and Export-PfxCertificate "
                  "are argv elements of their own")
         s.expect(f, RULE_CMDLINE, 1, "powershell.exe process start; command line contains the cmdlets")
+    s.expect("powershell.xml", RULE_VERBATIM, 0, "the 4104 script block is not a process start")
+    s.expect("powershell.xml", RULE_CMDLINE, 0, "the 4104 script block is not a process start")
     return s
 
 
@@ -787,7 +1230,7 @@ def scenario_2():
     s.file(352, o1, LAB_TEMP + "\\df00tech-cert.pem", 1257)
     s.start(447, o2)
     s.file(611, o2, LAB_TEMP + "\\df00tech-adobe.pfx", 2531)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 1, "openssl req -x509 matches (req + -x509); the pkcs12 -export start is "
                  "missed: none of its args is in the second list; the cmd.exe wrapper is not openssl.exe")
         s.expect(f, RULE_CMDLINE, 2, "openssl req -x509 ... extendedKeyUsage=codeSigning and openssl pkcs12 "
@@ -813,6 +1256,9 @@ def scenario_3():
     s.expect("winlogbeat.ndjson", RULE_VERBATIM, 2, "the signtool start twice: Sysmon 1 and Security 4688 "
              "(4688 args keep quotes and carry an empty element for the double blank; sign is still an element)")
     s.expect("winlogbeat.ndjson", RULE_CMDLINE, 2, "Sysmon 1 and Security 4688 of signtool sign /f")
+    for f, what in (("sysmon.xml", "Sysmon 1"), ("security.xml", "Security 4688")):
+        s.expect(f, RULE_VERBATIM, 1, "%s of signtool sign; the cmd.exe wrapper does not match" % what)
+        s.expect(f, RULE_CMDLINE, 1, "%s of signtool sign /f" % what)
     return s
 
 
@@ -833,16 +1279,18 @@ def scenario_4():
     s.reg(517, cu, "HKLM\\%s\\ROOT\\Certificates\\%s\\Blob" % (SYSCERTS, thumb))
     s.sec4657(519, cu, "\\REGISTRY\\MACHINE\\%s\\ROOT\\Certificates\\%s" % (SYSCERTS, thumb), "Blob",
               "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(thumb[i:i + 2] for i in range(0, 16, 2)))
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 1, "certutil.exe start with the argv element -addstore")
         s.expect(f, RULE_CMDLINE, 1, "certutil.exe start with -addstore")
+    s.expect("security.xml", RULE_VERBATIM, 0, "4657 is a registry event")
+    s.expect("security.xml", RULE_CMDLINE, 0, "4657 is a registry event")
     return s
 
 
 def benign_ci_signtool():
     s = Scenario("benign-ci-signtool-timestamp",
                  "False positive 3: a CI build agent signs build.exe with a store certificate and a timestamp server",
-                 "2024-05-15T02:41:19.306000")
+                 "2024-05-15T02:41:19.306000", kind="benign")
     host = Host("BUILD-AGENT-07", "corp.example", "Windows Server 2022 Datacenter", "21H2", "20348", 2148,
                 ["10.40.8.57"], ["00:50:56:9c:2e:41"])
     svc = User("CORP", "svc_build", "S-1-5-21-1957392806-4036192318-2617548110-2431", "0x1a3f7c1")
@@ -855,13 +1303,14 @@ def benign_ci_signtool():
                 '/a build.exe' % SIGNTOOL, parent=step, session=0, cwd="C:\\agent\\_work\\14\\s\\out\\")
     verify = Proc(host, svc, 2260, SIGNTOOL, '"%s" verify /pa /v build.exe' % SIGNTOOL, parent=step, session=0,
                   cwd="C:\\agent\\_work\\14\\s\\out\\")
-    s.start(0, step)
-    s.start(118, sign)
+    s.start(0, step, security_4688="xml")
+    s.start(118, sign, security_4688="xml")
     s.file(2944, sign, "C:\\agent\\_work\\14\\s\\out\\build.exe", 1482240, action="modification")
-    s.start(3207, verify)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
-        s.expect(f, RULE_VERBATIM, 1, "known false positive: the verbatim rule has no exclusion, signtool sign "
-                 "from the build agent fires; tune it away with exclusion data (host/user), not code")
+    s.start(3207, verify, security_4688="xml")
+    for f, n in (("endpoint.ndjson", 1), ("winlogbeat.ndjson", 1), ("sysmon.xml", 1), ("security.xml", 1)):
+        s.expect(f, RULE_VERBATIM, n, "known false positive: the verbatim rule has no exclusion, signtool sign "
+                 "from the build agent fires (Sysmon 1 and 4688); the pack's exclusions (release signing with a "
+                 "timestamp server by the build account) suppress it")
         s.expect(f, RULE_CMDLINE, 0, "companion stays quiet: signing with a store certificate (/a) and no key "
                  "file (/f); signtool verify has no sign element")
     return s
@@ -870,7 +1319,7 @@ def benign_ci_signtool():
 def benign_certutil_store():
     s = Scenario("benign-certutil-store-enumeration",
                  "certutil -store enumeration by an inventory script and by an administrator",
-                 "2024-05-16T07:09:06.114000")
+                 "2024-05-16T07:09:06.114000", kind="benign")
     host = Host("WKS-ACC-0117", "corp.example", "Windows 10 Enterprise", "22H2", "19045", 2544,
                 ["10.40.22.117"], ["00:15:5d:20:33:0e"])
     admin = User("CORP", "adm_rlopez", "S-1-5-21-1957392806-4036192318-2617548110-3302", "0x8c21d4")
@@ -888,7 +1337,7 @@ def benign_certutil_store():
     s.start(0, wrap)
     s.start(39, enum)
     s.start(96120, mine)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 0, "certutil -store only reads the store: no -addstore/-importpfx/-add element")
         s.expect(f, RULE_CMDLINE, 0, "certutil -store only reads the store")
     return s
@@ -897,7 +1346,7 @@ def benign_certutil_store():
 def benign_openssl_csr():
     s = Scenario("benign-openssl-dev-csr",
                  "False positive 1: a developer makes a key and a certificate signing request with openssl",
-                 "2024-05-16T10:22:48.902000")
+                 "2024-05-16T10:22:48.902000", kind="benign")
     host = Host("DEV-LT-0412", "corp.example", "Windows 11 Enterprise", "23H2", "22631", 3380,
                 ["10.40.31.12"], ["f4:8e:38:7a:c1:5d"])
     dev = User("CORP", "dkowalski", "S-1-5-21-1957392806-4036192318-2617548110-5120", "0x2b9e07")
@@ -914,7 +1363,7 @@ def benign_openssl_csr():
     s.file(187, genrsa, "C:\\src\\dev-api\\certs\\dev.key", 1704)
     s.start(21455, csr)
     s.file(21601, csr, "C:\\src\\dev-api\\certs\\dev.csr", 989)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 0, "genrsa and req -new carry no -x509, codeSigning, 1.3.6.1.5.5.7.3.3 or "
                  "extendedKeyUsage element")
         s.expect(f, RULE_CMDLINE, 0, "no -x509, no code-signing EKU, no pkcs12 -export")
@@ -924,7 +1373,7 @@ def benign_openssl_csr():
 def benign_pki_makecert():
     s = Scenario("benign-pki-admin-makecert",
                  "False positive 2: a PKI administrator makes a test signing certificate with makecert and pvk2pfx",
-                 "2024-05-17T14:03:27.551000")
+                 "2024-05-17T14:03:27.551000", kind="benign")
     host = Host("PKI-ADMIN-02", "corp.example", "Windows Server 2022 Standard", "21H2", "20348", 2316,
                 ["10.40.2.22"], ["00:50:56:9c:71:a8"])
     pki = User("CORP", "pkiadmin", "S-1-5-21-1957392806-4036192318-2617548110-1180", "0x4f0a19")
@@ -943,9 +1392,9 @@ def benign_pki_makecert():
     s.file(2340, mk, "C:\\PKI\\test\\CorpTestSigning.cer", 806)
     s.start(48712, pv)
     s.file(48930, pv, "C:\\PKI\\test\\CorpTestSigning.pfx", 2574)
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml"):
         s.expect(f, RULE_VERBATIM, 2, "known false positive: makecert.exe and pvk2pfx.exe match by name alone; "
-                 "tune with exclusion data (PKI hosts/users)")
+                 "the pack's exclusions (PKI hosts and accounts) suppress it")
         s.expect(f, RULE_CMDLINE, 2, "same name-only branch as the verbatim rule: makecert.exe and pvk2pfx.exe")
     return s
 
@@ -953,7 +1402,7 @@ def benign_pki_makecert():
 def benign_root_refresh():
     s = Scenario("benign-root-store-refresh",
                  "Windows' own root store refresh (CryptSvc writing AuthRoot and ROOT certificate blobs)",
-                 "2024-05-18T04:17:52.370000")
+                 "2024-05-18T04:17:52.370000", kind="benign")
     host = Host("WKS-ACC-0117", "corp.example", "Windows 10 Enterprise", "22H2", "19045", 2544,
                 ["10.40.22.117"], ["00:15:5d:20:33:0e"])
     services = Proc(host, SYSTEM, 672, "C:\\Windows\\System32\\services.exe", "C:\\Windows\\system32\\services.exe",
@@ -962,15 +1411,384 @@ def benign_root_refresh():
                  "C:\\Windows\\system32\\svchost.exe -k NetworkService -p -s CryptSvc", parent=services,
                  integrity="System", session=0)
     for i, (ms, store) in enumerate(((0, "AuthRoot"), (14, "AuthRoot"), (2231, "ROOT"))):
-        s.reg(ms, crypt, "HKLM\\%s\\%s\\Certificates\\%s\\Blob" % (SYSCERTS, store, thumbprint("refresh %d" % i)))
-    for f in ("endpoint.ndjson", "winlogbeat.ndjson"):
+        thumb = thumbprint("refresh %d" % i)
+        s.reg(ms, crypt, "HKLM\\%s\\%s\\Certificates\\%s\\Blob" % (SYSCERTS, store, thumb))
+        if store == "ROOT":
+            s.sec4657(ms + 1, crypt, "\\REGISTRY\\MACHINE\\%s\\%s\\Certificates\\%s" % (SYSCERTS, store, thumb),
+                      "Blob", "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(thumb[k:k + 2] for k in range(0, 16, 2)))
+    for f in ("endpoint.ndjson", "winlogbeat.ndjson", "sysmon.xml", "security.xml"):
         s.expect(f, RULE_VERBATIM, 0, "registry events only: both rules match process starts")
         s.expect(f, RULE_CMDLINE, 0, "registry events only")
     return s
 
 
-SCENARIOS = [scenario_1, scenario_1b, scenario_2, scenario_3, scenario_4, benign_ci_signtool,
-             benign_certutil_store, benign_openssl_csr, benign_pki_makecert, benign_root_refresh]
+# --------------------------------------------------------------------------- seed 003 (T1553.002)
+
+def art_powershell(script):
+    """the command line Invoke-AtomicTest's powershell executor starts"""
+    return '"powershell.exe" & {%s}' % script
+
+
+def scenario_003_1():
+    s = Scenario("003-1-selfsigned-cert-and-signtool",
+                 "T1553.002 test 1: create a self-signed code-signing certificate with PowerShell, export it to a "
+                 "PFX, sign a binary with signtool /f ... /fd sha256",
+                 "2024-05-21T09:12:44.518000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    pfx, exe = LAB_TEMP + "\\df00tech-codesign.pfx", LAB_TEMP + "\\df00tech-test.exe"
+    script = ("$cert = New-SelfSignedCertificate -Type CodeSigningCert -Subject 'CN=df00tech Code Signing' "
+              "-CertStoreLocation Cert:\\CurrentUser\\My; "
+              "$pw = ConvertTo-SecureString -String 'df00tech' -Force -AsPlainText; "
+              "Export-PfxCertificate -Cert $cert -FilePath $env:TEMP\\df00tech-codesign.pfx -Password $pw; "
+              "Copy-Item -Path C:\\Windows\\System32\\whoami.exe -Destination $env:TEMP\\df00tech-test.exe; "
+              "& '%s' sign /f $env:TEMP\\df00tech-codesign.pfx /p df00tech /fd sha256 $env:TEMP\\df00tech-test.exe"
+              % SIGNTOOL)
+    ps = Proc(host, LAB_USER, 10412, PS, art_powershell(script), parent=shell)
+    st = Proc(host, LAB_USER, 6284, SIGNTOOL, '"%s" sign /f %s /p df00tech /fd sha256 %s' % (SIGNTOOL, pfx, exe),
+              parent=ps)
+    s.start(0, ps)
+    s.ps4104(1022, ps, "& {%s}" % script)
+    s.file(2187, ps, pfx, 2702)
+    s.file(2311, ps, exe, 91136)
+    s.start(2486, st)
+    s.file(3370, st, exe, 100864, action="modification")
+    s.expect_rule(RULE_VERBATIM, "the powershell start (the executor's unquoted script: New-SelfSignedCertificate "
+                  "is an argv element) and the signtool sign start", endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    s.expect_rule(RULE_CMDLINE, "powershell with *New-SelfSignedCertificate* in the command line, signtool sign /f",
+                  endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    return s
+
+
+def scenario_003_2():
+    s = Scenario("003-2-certutil-trustedpublisher",
+                 "T1553.002 test 2: import a self-signed certificate into the machine's TrustedPublisher store "
+                 "with certutil -addstore",
+                 "2024-05-21T09:20:03.771000")
+    host = lab_host()
+    shell = lab_session(host, elevated=True)
+    cer = LAB_TEMP + "\\df00tech-publisher.cer"
+    script = ("$cert = New-SelfSignedCertificate -Type CodeSigningCert -Subject 'CN=df00tech Publisher' "
+              "-CertStoreLocation Cert:\\CurrentUser\\My; "
+              "Export-Certificate -Cert $cert -FilePath $env:TEMP\\df00tech-publisher.cer; "
+              "certutil -addstore TrustedPublisher $env:TEMP\\df00tech-publisher.cer")
+    ps = Proc(host, LAB_USER, 5920, PS, art_powershell(script), parent=shell, integrity="High", elevated=True)
+    cu = Proc(host, LAB_USER, 11308, CERTUTIL, '"C:\\Windows\\system32\\certutil.exe" -addstore TrustedPublisher %s'
+              % cer, parent=ps, integrity="High", elevated=True)
+    thumb = thumbprint("003-2 cert")
+    s.start(0, ps)
+    s.ps4104(987, ps, "& {%s}" % script)
+    s.file(1904, ps, cer, 796)
+    s.start(2133, cu)
+    s.reg(2475, cu, "HKLM\\%s\\TrustedPublisher\\Certificates\\%s\\Blob" % (SYSCERTS, thumb))
+    s.expect_rule(RULE_VERBATIM, "the powershell start (New-SelfSignedCertificate and Export-Certificate are argv "
+                  "elements) and certutil -addstore", endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    s.expect_rule(RULE_CMDLINE, "powershell with the cmdlets in the command line, certutil -addstore",
+                  endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    return s
+
+
+def scenario_003_3():
+    s = Scenario("003-3-user-trustedpublisher-authenticode",
+                 "T1553.002 test 3: certutil -addstore -user TrustedPublisher, then Set-AuthenticodeSignature on a "
+                 "script",
+                 "2024-05-21T09:27:36.040000")
+    host = lab_host()
+    shell = lab_session(host, elevated=False)
+    cer, ps1 = LAB_TEMP + "\\df00tech-sign-test.cer", LAB_TEMP + "\\df00tech-payload.ps1"
+    script = ("$cert = New-SelfSignedCertificate -Type CodeSigningCert -Subject 'CN=df00tech Sign Test' "
+              "-CertStoreLocation Cert:\\CurrentUser\\My; "
+              "Export-Certificate -Cert $cert -FilePath $env:TEMP\\df00tech-sign-test.cer; "
+              "certutil -addstore -user TrustedPublisher $env:TEMP\\df00tech-sign-test.cer; "
+              "Set-Content -Path $env:TEMP\\df00tech-payload.ps1 -Value 'Write-Output df00tech'; "
+              "Set-AuthenticodeSignature -FilePath $env:TEMP\\df00tech-payload.ps1 -Certificate $cert")
+    ps = Proc(host, LAB_USER, 8856, PS, art_powershell(script), parent=shell)
+    cu = Proc(host, LAB_USER, 3196, CERTUTIL, '"C:\\Windows\\system32\\certutil.exe" -addstore -user '
+              'TrustedPublisher %s' % cer, parent=ps)
+    thumb = thumbprint("003-3 cert")
+    s.start(0, ps)
+    s.ps4104(1106, ps, "& {%s}" % script)
+    s.file(1977, ps, cer, 812)
+    s.start(2210, cu)
+    s.reg(2538, cu, "HKU\\%s\\%s\\TrustedPublisher\\Certificates\\%s\\Blob" % (LAB_USER.sid, SYSCERTS, thumb))
+    s.file(3021, ps, ps1, 23)
+    s.file(3349, ps, ps1, 2174, action="modification")
+    s.expect_rule(RULE_VERBATIM, "the powershell start (New-SelfSignedCertificate is an argv element) and certutil "
+                  "-addstore -user", endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    s.expect_rule(RULE_CMDLINE, "powershell with the cmdlets in the command line, certutil -addstore",
+                  endpoint=2, winlogbeat=2, sysmon=2, powershell=0)
+    return s
+
+
+# --------------------------------------------------------------------------- macOS (003 test 4)
+
+def mac_lab():
+    host = MacHost("MBP-JWALSH", "14.4.1", "23.4.0", ["192.168.1.34", "fe80::1c8e:4bff:fe22:9d10"],
+                   ["a4:83:e7:5c:19:2b"])
+    user = MacUser("jwalsh", 501)
+    term = MacProc(host, user, 712, "/Applications/iTerm.app/Contents/MacOS/iTerm2",
+                   ["/Applications/iTerm.app/Contents/MacOS/iTerm2"], tty=None)
+    zsh = MacProc(host, user, 1931, "/bin/zsh", ["-zsh"], parent=term)
+    return host, user, zsh
+
+
+def scenario_003_4():
+    s = Scenario("003-4-macos-codesign-adhoc",
+                 "T1553.002 test 4: macOS ad-hoc code signing (codesign --sign -), then codesign -dv and spctl "
+                 "--assess, from the Atomic sh executor",
+                 "2024-05-22T15:40:11.284000")
+    host, user, zsh = mac_lab()
+    sh = MacProc(host, user, 4410, "/bin/sh", ["sh", "-c", "cp /bin/ls /tmp/df00tech-adhoc && codesign --sign - "
+                                                "--force /tmp/df00tech-adhoc && codesign -dv /tmp/df00tech-adhoc && "
+                                                "spctl --assess --type execute /tmp/df00tech-adhoc"], parent=zsh)
+    cp = MacProc(host, user, 4411, "/bin/cp", ["cp", "/bin/ls", "/tmp/df00tech-adhoc"], parent=sh)
+    sign = MacProc(host, user, 4413, "/usr/bin/codesign", ["codesign", "--sign", "-", "--force",
+                                                             "/tmp/df00tech-adhoc"], parent=sh)
+    show = MacProc(host, user, 4415, "/usr/bin/codesign", ["codesign", "-dv", "/tmp/df00tech-adhoc"], parent=sh)
+    spctl = MacProc(host, user, 4417, "/usr/sbin/spctl", ["spctl", "--assess", "--type", "execute",
+                                                            "/tmp/df00tech-adhoc"], parent=sh)
+    s.mac_run(0, sh)
+    s.mac_run(19, cp)
+    s.mac_run(57, sign)
+    s.mac_run(402, show)
+    s.mac_run(488, spctl)
+    for rule in (RULE_VERBATIM, RULE_CMDLINE):
+        s.expect_rule(rule, "Windows tools only: codesign is none of them (the macOS test is for the pack's macOS "
+                      "rule)", eslogger=0, endpoint=0)
+    return s
+
+
+# --------------------------------------------------------------------------- attack variants
+
+def variant_000_3b():
+    s = Scenario("000-3b-signtool-dash-options-pwsh",
+                 "Variant of 000 test 3: SignTool.exe (Windows Kits 8.1, mixed case) with '-' options, started from "
+                 "PowerShell 7, Security 4688 too",
+                 "2024-05-23T11:04:52.610000")
+    host = lab_host()
+    explorer = Proc(host, LAB_USER, 6120, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    pwsh = Proc(host, LAB_USER, 7344, "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
+                '"C:\\Program Files\\PowerShell\\7\\pwsh.exe" -NoLogo', parent=explorer, cwd="C:\\Users\\Public\\Documents\\")
+    tool = "C:\\Program Files (x86)\\Windows Kits\\8.1\\bin\\x86\\SignTool.exe"
+    st = Proc(host, LAB_USER, 9012, tool, '"%s" sign -f C:\\Users\\Public\\Documents\\corp.pfx -p Summer2024 '
+              '-fd SHA256 -v C:\\Users\\Public\\Documents\\update.exe' % tool, parent=pwsh,
+              cwd="C:\\Users\\Public\\Documents\\")
+    s.start(0, st, security_4688=True)
+    s.file(611, st, "C:\\Users\\Public\\Documents\\update.exe", 348672, action="modification")
+    s.expect_rule(RULE_VERBATIM, "process.name SignTool.exe matches signtool.exe without regard to case; sign is an "
+                  "element (Sysmon 1 and 4688)", endpoint=1, winlogbeat=2, sysmon=1, security=1)
+    s.expect_rule(RULE_CMDLINE, "sign with -f: the companion takes the '-' spelling of /f", endpoint=1,
+                  winlogbeat=2, sysmon=1, security=1)
+    return s
+
+
+def variant_000_4b():
+    s = Scenario("000-4b-certutil-slash-addstore-caps",
+                 "Variant of 000 test 4: CERTUTIL.EXE /AddStore ROOT from an interactive elevated cmd.exe, Security "
+                 "4688 and 4657 too",
+                 "2024-05-23T11:18:27.905000")
+    host = lab_host()
+    explorer = Proc(host, LAB_USER, 6120, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    console = Proc(host, LAB_USER, 2464, CMD, '"C:\\Windows\\system32\\cmd.exe" ', parent=explorer, integrity="High",
+                   elevated=True, cwd="C:\\Users\\Public\\Downloads\\")
+    cu = Proc(host, LAB_USER, 10540, "C:\\Windows\\System32\\certutil.exe",
+              "CERTUTIL.EXE  /AddStore ROOT C:\\Users\\Public\\Downloads\\corp-root.cer", parent=console,
+              integrity="High", elevated=True, cwd="C:\\Users\\Public\\Downloads\\")
+    thumb = thumbprint("000-4b cert")
+    s.start(0, cu, security_4688=True)
+    s.reg(402, cu, "HKLM\\%s\\ROOT\\Certificates\\%s\\Blob" % (SYSCERTS, thumb))
+    s.sec4657(404, cu, "\\REGISTRY\\MACHINE\\%s\\ROOT\\Certificates\\%s" % (SYSCERTS, thumb), "Blob",
+              "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(thumb[i:i + 2] for i in range(0, 16, 2)))
+    s.expect_rule(RULE_VERBATIM, "verbatim rule misses: /AddStore is not one of -addstore, -importpfx, -add "
+                  "(certutil takes both spellings)", endpoint=0, winlogbeat=0, sysmon=0, security=0)
+    s.expect_rule(RULE_CMDLINE, "the companion lists /addstore; ':' compares without regard to case", endpoint=1,
+                  winlogbeat=2, sysmon=1, security=1)
+    return s
+
+
+def variant_000_2b():
+    s = Scenario("000-2b-openssl-genpkey-eku-oid",
+                 "Variant of 000 test 2: Git for Windows' openssl from Git Bash: genpkey, req -new -x509 with the "
+                 "code-signing EKU as an OID, pkcs12 -export to a .p12 in Downloads",
+                 "2024-05-23T11:31:09.477000")
+    host = lab_host()
+    explorer = Proc(host, LAB_USER, 6120, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    bash = Proc(host, LAB_USER, 12088, "C:\\Program Files\\Git\\usr\\bin\\bash.exe",
+                '"C:\\Program Files\\Git\\usr\\bin\\bash.exe" --login -i', parent=explorer,
+                cwd="C:\\Users\\jwalsh\\Downloads\\")
+    ossl = "C:\\Program Files\\Git\\mingw64\\bin\\openssl.exe"
+    dl = "C:\\Users\\jwalsh\\Downloads\\"
+    k = Proc(host, LAB_USER, 12240, ossl, '"%s" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out '
+             'signing.key' % ossl, parent=bash, cwd=dl)
+    r = Proc(host, LAB_USER, 12316, ossl, '"%s" req -new -x509 -key signing.key -out signing.crt -days 730 -subj '
+             '"/CN=Contoso Software Ltd" -addext extendedKeyUsage=1.3.6.1.5.5.7.3.3' % ossl, parent=bash, cwd=dl)
+    x = Proc(host, LAB_USER, 12400, ossl, '"%s" pkcs12 -export -inkey signing.key -in signing.crt -out signing.p12 '
+             '-passout pass:contoso' % ossl, parent=bash, cwd=dl)
+    s.start(0, k)
+    s.file(391, k, dl + "signing.key", 2484)
+    s.start(14027, r)
+    s.file(14160, r, dl + "signing.crt", 1318)
+    s.start(31554, x)
+    s.file(31702, x, dl + "signing.p12", 3597)
+    s.expect_rule(RULE_VERBATIM, "req -new -x509 matches (req, -x509); genpkey has nothing from the second list; "
+                  "pkcs12 -export is missed as in test 2", endpoint=1, winlogbeat=1, sysmon=1)
+    s.expect_rule(RULE_CMDLINE, "req -x509 and pkcs12 -export; the OID sits inside extendedKeyUsage=... (the "
+                  "companion's *1.3.6.1.5.5.7.3.3* would catch it without -x509 too)", endpoint=2, winlogbeat=2,
+                  sysmon=2)
+    return s
+
+
+def variant_003_2b():
+    s = Scenario("003-2b-certutil-importpfx-trustedpublisher",
+                 "Variant of 003 test 2: certutil -f -p ... -importpfx TrustedPublisher from cmd /c, Security 4688 "
+                 "and 4657 too",
+                 "2024-05-23T11:44:50.138000")
+    host = lab_host()
+    shell = lab_session(host, elevated=True)
+    pfx = LAB_TEMP + "\\df00tech-codesign.pfx"
+    cmd = "certutil -f -p df00tech -importpfx TrustedPublisher %TEMP%\\df00tech-codesign.pfx"
+    wrapper = Proc(host, LAB_USER, 4188, CMD, '"C:\\Windows\\system32\\cmd.exe" /c "%s"' % cmd, parent=shell,
+                   integrity="High", elevated=True)
+    cu = Proc(host, LAB_USER, 6640, CERTUTIL, cmd.replace("%TEMP%", LAB_TEMP).replace("certutil ", "certutil  ", 1),
+              parent=wrapper, integrity="High", elevated=True)
+    thumb = thumbprint("003-2b cert")
+    s.start(0, wrapper, security_4688=True)
+    s.start(46, cu, security_4688=True)
+    s.reg(733, cu, "HKLM\\%s\\TrustedPublisher\\Certificates\\%s\\Blob" % (SYSCERTS, thumb))
+    s.sec4657(735, cu, "\\REGISTRY\\MACHINE\\%s\\TrustedPublisher\\Certificates\\%s" % (SYSCERTS, thumb), "Blob",
+              "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(thumb[i:i + 2] for i in range(0, 16, 2)))
+    del pfx
+    s.expect_rule(RULE_VERBATIM, "certutil with the element -importpfx (Sysmon 1 and 4688); the cmd.exe wrapper is "
+                  "not certutil.exe", endpoint=1, winlogbeat=2, sysmon=1, security=1)
+    s.expect_rule(RULE_CMDLINE, "certutil -importpfx", endpoint=1, winlogbeat=2, sysmon=1, security=1)
+    return s
+
+
+def variant_003_4b():
+    s = Scenario("003-4b-macos-codesign-s-dash-python",
+                 "Variant of 003 test 4: a Python dropper runs /usr/bin/codesign -f -s - on a downloaded app bundle",
+                 "2024-05-23T16:02:37.615000")
+    host, user, zsh = mac_lab()
+    py = MacProc(host, user, 5120, "/usr/bin/python3", ["/usr/bin/python3", "/Users/jwalsh/Downloads/setup_helper.py"],
+                 parent=zsh, cwd="/Users/jwalsh/Downloads")
+    app = "/Users/jwalsh/Downloads/Installer.app/Contents/MacOS/Installer"
+    sign = MacProc(host, user, 5133, "/usr/bin/codesign", ["/usr/bin/codesign", "-f", "-s", "-", app], parent=py,
+                   cwd="/Users/jwalsh/Downloads")
+    s.mac_run(0, sign)
+    for rule in (RULE_VERBATIM, RULE_CMDLINE):
+        s.expect_rule(rule, "Windows tools only", eslogger=0, endpoint=0)
+    return s
+
+
+# --------------------------------------------------------------------------- more benign look-alikes
+
+def benign_dev_localhost_cert():
+    s = Scenario("benign-dev-localhost-tls-cert",
+                 "False positive 1 (both pages): a developer's build script makes a self-signed localhost TLS "
+                 "certificate with New-SelfSignedCertificate", "2024-05-24T08:47:20.331000", kind="benign")
+    host = Host("DEV-LT-0412", "corp.example", "Windows 11 Enterprise", "23H2", "22631", 3380,
+                ["10.40.31.12"], ["f4:8e:38:7a:c1:5d"])
+    dev = User("CORP", "dkowalski", "S-1-5-21-1957392806-4036192318-2617548110-5120", "0x2b9e07")
+    explorer = Proc(host, dev, 7004, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    code = Proc(host, dev, 9920, "C:\\Users\\dkowalski\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe",
+                '"C:\\Users\\dkowalski\\AppData\\Local\\Programs\\Microsoft VS Code\\Code.exe"', parent=explorer)
+    script = ("New-SelfSignedCertificate -DnsName localhost -CertStoreLocation Cert:\\CurrentUser\\My "
+              "-FriendlyName 'dev-api localhost' -NotAfter (Get-Date).AddYears(1)")
+    pwsh = Proc(host, dev, 11772, "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
+                '"C:\\Program Files\\PowerShell\\7\\pwsh.exe" -NoProfile -Command "%s"' % script, parent=code,
+                cwd="C:\\src\\dev-api\\")
+    thumb = thumbprint("dev localhost cert")
+    s.start(0, pwsh)
+    s.ps4104(731, pwsh, script)
+    s.reg(1290, pwsh, "HKU\\%s\\%s\\My\\Certificates\\%s\\Blob" % (dev.sid, SYSCERTS, thumb))
+    s.expect_rule(RULE_VERBATIM, "the cmdlet is inside the -Command string: no argv element matches",
+                  endpoint=0, winlogbeat=0, sysmon=0, powershell=0)
+    s.expect_rule(RULE_CMDLINE, "known false positive: *New-SelfSignedCertificate* in a pwsh command line; the "
+                  "pack's exclusions (developer localhost certificates) suppress it", endpoint=1, winlogbeat=1,
+                  sysmon=1, powershell=0)
+    return s
+
+
+def benign_pki_certutil_ca_import():
+    s = Scenario("benign-pki-admin-certutil-ca-import",
+                 "False positive 2 (both pages): a PKI administrator publishes the corporate root and issuing CA "
+                 "certificates with certutil -addstore", "2024-05-24T10:15:03.902000", kind="benign")
+    host = Host("PKI-ADMIN-02", "corp.example", "Windows Server 2022 Standard", "21H2", "20348", 2316,
+                ["10.40.2.22"], ["00:50:56:9c:71:a8"])
+    pki = User("CORP", "pkiadmin", "S-1-5-21-1957392806-4036192318-2617548110-1180", "0x4f0a19")
+    explorer = Proc(host, pki, 3980, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE")
+    console = Proc(host, pki, 6404, CMD, '"C:\\Windows\\system32\\cmd.exe" ', parent=explorer, integrity="High",
+                   elevated=True, cwd="C:\\PKI\\certs\\")
+    root = Proc(host, pki, 7716, CERTUTIL, "certutil  -addstore -f Root C:\\PKI\\certs\\CorpRootCA-G2.cer",
+                parent=console, integrity="High", elevated=True, cwd="C:\\PKI\\certs\\")
+    ca = Proc(host, pki, 2908, CERTUTIL, "certutil  -addstore -f CA C:\\PKI\\certs\\CorpIssuingCA-01.cer",
+              parent=console, integrity="High", elevated=True, cwd="C:\\PKI\\certs\\")
+    pub = Proc(host, pki, 5332, CERTUTIL, "certutil  -dspublish -f C:\\PKI\\certs\\CorpRootCA-G2.cer RootCA",
+               parent=console, integrity="High", elevated=True, cwd="C:\\PKI\\certs\\")
+    t1, t2 = thumbprint("corp root g2"), thumbprint("corp issuing 01")
+    s.start(0, root, security_4688=True)
+    s.reg(377, root, "HKLM\\%s\\ROOT\\Certificates\\%s\\Blob" % (SYSCERTS, t1))
+    s.sec4657(379, root, "\\REGISTRY\\MACHINE\\%s\\ROOT\\Certificates\\%s" % (SYSCERTS, t1), "Blob",
+              "03 00 00 00 01 00 00 00 14 00 00 00 %s ..." % " ".join(t1[i:i + 2] for i in range(0, 16, 2)))
+    s.start(21840, ca, security_4688=True)
+    s.reg(22151, ca, "HKLM\\%s\\CA\\Certificates\\%s\\Blob" % (SYSCERTS, t2))
+    s.start(60412, pub, security_4688=True)
+    s.expect_rule(RULE_VERBATIM, "known false positive: certutil -addstore (Root, CA) by the PKI administrator; "
+                  "the pack's exclusions (PKI hosts and accounts) suppress it; -dspublish is no listed element",
+                  endpoint=2, winlogbeat=4, sysmon=2, security=2)
+    s.expect_rule(RULE_CMDLINE, "known false positive, as the verbatim rule", endpoint=2, winlogbeat=4, sysmon=2,
+                  security=2)
+    return s
+
+
+def benign_macos_developer_signing():
+    s = Scenario("benign-macos-developer-id-signing",
+                 "macOS: a developer signs a build with a Developer ID identity and a timestamp, verifies it, and "
+                 "assesses the installer", "2024-05-24T13:22:41.007000", kind="benign")
+    host, user, zsh = mac_lab()
+    app = "build/Release/Contoso.app"
+    sign = MacProc(host, user, 6021, "/usr/bin/codesign", ["codesign", "--force", "--options", "runtime",
+                                                             "--timestamp", "--sign",
+                                                             "Developer ID Application: Contoso Ltd (7XK2Q9ABCD)", app],
+                   parent=zsh, cwd="/Users/jwalsh/src/contoso")
+    verify = MacProc(host, user, 6034, "/usr/bin/codesign", ["codesign", "--verify", "--deep", "--strict",
+                                                               "--verbose=2", app], parent=zsh,
+                     cwd="/Users/jwalsh/src/contoso")
+    assess = MacProc(host, user, 6052, "/usr/sbin/spctl", ["spctl", "-a", "-vvv", "-t", "install",
+                                                             "build/Release/Contoso.pkg"], parent=zsh,
+                     cwd="/Users/jwalsh/src/contoso")
+    s.mac_run(0, sign)
+    s.mac_run(7315, verify)
+    s.mac_run(9841, assess)
+    for rule in (RULE_VERBATIM, RULE_CMDLINE):
+        s.expect_rule(rule, "Windows tools only", eslogger=0, endpoint=0)
+    return s
+
+
+def benign_macos_homebrew_adhoc():
+    s = Scenario("benign-macos-homebrew-adhoc-signing",
+                 "macOS: Homebrew re-signs a bottle's binary ad hoc after relocating it (Apple silicon needs a "
+                 "signature), the ad-hoc rule's own false positive", "2024-05-24T13:40:55.719000", kind="benign")
+    host, user, zsh = mac_lab()
+    ruby_path = "/opt/homebrew/Library/Homebrew/vendor/portable-ruby/3.3.4/bin/ruby"
+    ruby = MacProc(host, user, 7210, ruby_path, [ruby_path, "-W1", "--disable=gems,rubyopt",
+                                                 "/opt/homebrew/Library/Homebrew/brew.rb", "install", "jq"],
+                   parent=zsh, cwd="/Users/jwalsh")
+    sign = MacProc(host, user, 7288, "/usr/bin/codesign", ["/usr/bin/codesign", "--sign", "-", "--force",
+                                                             "--preserve-metadata=entitlements,requirements,flags,runtime",
+                                                             "/opt/homebrew/Cellar/jq/1.7.1/bin/jq"], parent=ruby,
+                   cwd="/private/tmp")
+    s.mac_run(0, sign)
+    for rule in (RULE_VERBATIM, RULE_CMDLINE):
+        s.expect_rule(rule, "Windows tools only", eslogger=0, endpoint=0)
+    return s
+
+
+SCENARIOS = [scenario_1, scenario_1b, scenario_2, scenario_3, scenario_4, scenario_003_1, scenario_003_2,
+             scenario_003_3, scenario_003_4, variant_000_2b, variant_000_3b, variant_000_4b, variant_003_2b,
+             variant_003_4b, benign_ci_signtool, benign_certutil_store, benign_openssl_csr, benign_pki_makecert,
+             benign_root_refresh, benign_dev_localhost_cert, benign_pki_certutil_ca_import,
+             benign_macos_developer_signing, benign_macos_homebrew_adhoc]
 
 
 # --------------------------------------------------------------------------- rule model (check)
@@ -1040,8 +1858,8 @@ MODELS = {RULE_VERBATIM: model_verbatim, RULE_CMDLINE: model_cmdline}
 
 # --------------------------------------------------------------------------- output
 
-def dumps(doc):
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def dumps(doc, sort_keys=True):
+    return json.dumps(doc, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
 
 
 def check_splits(docs):
@@ -1049,33 +1867,52 @@ def check_splits(docs):
     document's args were produced by the split its source uses."""
     for d in docs:
         cmd = get(d, "process.command_line")
-        if cmd is None or get(d, "event.code") == "4688":
+        if cmd is None or get(d, "event.code") == "4688" or get(d, "host.os.type") == "macos":
             continue
         if argv_windows(cmd) != argv_sysmon_pipeline(cmd):
             sys.exit("split mismatch for %r" % cmd)
 
 
+def render(name, docs):
+    """the file's text: NDJSON one document a line; XML in the style of its channel (see above)"""
+    if name == "sysmon.xml":
+        return "<Events>\n" + "".join(d + "\n" for d in docs) + "</Events>\n"
+    if name.endswith(".xml"):
+        return "".join(d + "\n" for d in docs)
+    keep_order = name == "eslogger.ndjson"   # eslogger's own key order
+    return "".join(dumps(d, sort_keys=not keep_order) + "\n" for d in docs)
+
+
 def write(s):
     folder = os.path.join(HERE, s.folder)
     os.makedirs(folder, exist_ok=True)
-    files = {"endpoint.ndjson": s.endpoint, "winlogbeat.ndjson": s.winlogbeat}
-    for name, docs in files.items():
-        docs.sort(key=lambda d: d["@timestamp"])
-        check_splits(docs)
-        times = [dt.datetime.strptime(d["@timestamp"][:19], "%Y-%m-%dT%H:%M:%S") for d in docs]
+    if set(s.docs) != set(s.expected):
+        sys.exit("%s: files %s but expectations for %s" % (s.folder, sorted(s.docs), sorted(s.expected)))
+    for name, entries in sorted(s.docs.items()):
+        entries.sort(key=lambda e: e[0])
+        docs = [e[1] for e in entries]
+        views = [e[2] for e in entries]
+        if name.endswith(".ndjson"):
+            check_splits(views)
+        times = [e[0] for e in entries]
         if max(times) - min(times) > dt.timedelta(minutes=5):
             sys.exit("%s/%s spans more than 5 minutes" % (s.folder, name))
-        for rule, (count, note) in s.expected[name].items():
-            got = sum(1 for d in docs if MODELS[rule](d))
+        for rule in MODELS:
+            if rule not in s.expected[name]:
+                sys.exit("%s/%s: no expectation for %s" % (s.folder, name, rule))
+            count, note = s.expected[name][rule]
+            got = sum(1 for v in views if MODELS[rule](v))
             if got != count:
                 sys.exit("%s/%s: expected %d alerts of %s, the rule model gives %d" % (s.folder, name, count,
                                                                                       rule, got))
         with open(os.path.join(folder, name), "w", encoding="utf-8", newline="\n") as fh:
-            for d in docs:
-                fh.write(dumps(d) + "\n")
+            fh.write(render(name, docs))
     with open(os.path.join(folder, "expected.tsv"), "w", encoding="utf-8", newline="\n") as fh:
         fh.write("# %s\n" % s.title)
+        fh.write("# Written by tests/scenarios/generate.py: the bundled EQL rules. Other rules' expectations go in\n"
+                 "# expected-<name>.tsv files beside this one (same columns; see docs/testing.md).\n")
         fh.write("# FILE\tRULE_ID\tCOUNT\tNOTE\n")
+        fh.write("@kind\t%s\n" % s.kind)
         for name in sorted(s.expected):
             for rule in (RULE_VERBATIM, RULE_CMDLINE):
                 count, note = s.expected[name][rule]
@@ -1086,7 +1923,7 @@ def main():
     for make in SCENARIOS:
         s = make()
         write(s)
-        print("%-44s endpoint %2d events, winlogbeat %2d events" % (s.folder, len(s.endpoint), len(s.winlogbeat)))
+        print("%-46s %s" % (s.folder, ", ".join("%s %d" % (n, len(d)) for n, d in sorted(s.docs.items()))))
 
 
 if __name__ == "__main__":
