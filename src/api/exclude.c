@@ -272,6 +272,7 @@ shrike_exclusions *shrike_exclusions_parse(const char *text, size_t len, const c
 }
 
 shrike_exclusions *shrike_exclusions_load(const char *path, sh_diag *d) {
+    sh_diag_clear(d);
     size_t len;
     char *text = sh_read_file(path, &len, d);
     if (!text) return NULL;

@@ -27,14 +27,20 @@
 
 /* ------------------------------------------------------------ printing */
 
+/* a string literal as a rule writes it: in double quotes, a quote escaped,
+ * backslashes (Windows paths) as they are; cut after MAX_VALUE bytes */
 static void put_str_lit(sh_buf *o, const char *s, size_t n) {
-    if (n > MAX_VALUE) {
-        sh_buf_json_str(o, s, MAX_VALUE);
-        o->len--; /* before the closing quote */
-        sh_buf_puts(o, "...\"");
-        return;
+    bool cut = n > MAX_VALUE;
+    if (cut) {
+        n = MAX_VALUE;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
     }
-    sh_buf_json_str(o, s, n);
+    sh_buf_putc(o, '"');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"') sh_buf_putc(o, '\\');
+        sh_buf_putc(o, s[i]);
+    }
+    sh_buf_puts(o, cut ? "...\"" : "\"");
 }
 
 static void put_lit(sh_buf *o, const sh_value *v) {

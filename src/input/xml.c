@@ -119,8 +119,9 @@ static const char *local_name(const char *name) {
 
 static char *at(sh_xml_reader *x, int64_t off) { return x->buf + (off - x->base); }
 
-/* line and column (1-based, bytes) of input offset off; off never goes back
- * before a byte already counted except by the caller's mistake */
+/* line and column (1-based, bytes) of input offset off. Newlines are counted
+ * once, forwards: callers ask about offsets in increasing order (the start of
+ * an event, then a place inside it, ...) and never about dropped bytes. */
 static void where(sh_xml_reader *x, int64_t off, long *line, long *col) {
     if (off > x->lc_pos) {
         const char *p = at(x, x->lc_pos), *end = at(x, off);

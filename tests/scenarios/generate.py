@@ -1,23 +1,33 @@
 #!/usr/bin/env python3
-"""generate.py: writes shrike's T1587.002 acceptance scenarios as NDJSON test data.
+"""generate.py: writes shrike's acceptance scenarios (seed 000, T1587.002; seed 003, T1553.002) as
+test data: the eight Atomic tests of the two seed pages, variants of them, and the benign look-alikes
+the pages name.
 
-Every scenario folder under tests/scenarios/ holds one activity rendered twice:
+Every scenario folder under tests/scenarios/ holds one activity in every rendering that applies:
 
-  endpoint.ndjson    Elastic Endpoint documents (logs-endpoint.events.process/file/registry-*)
-  winlogbeat.ndjson  Winlogbeat 8 documents after the module ingest pipelines (sysmon,
-                     security, powershell), i.e. what a winlogbeat-* index holds
+  endpoint.ndjson    Elastic Endpoint documents (Windows: logs-endpoint.events.process/file/registry;
+                     macOS: process documents as Elasticsearch hits)
+  winlogbeat.ndjson  Winlogbeat 8 documents after the module ingest pipelines (sysmon, security,
+                     powershell), i.e. what a winlogbeat-* index holds
+  sysmon.xml         the Sysmon events as Windows renders them (wevtutil /f:xml /e:Events)
+  security.xml       Security 4688 / 4657 (wevtutil /f:xml)
+  powershell.xml     PowerShell 4104 (Get-WinEvent ToXml())
+  eslogger.ndjson    macOS: Endpoint Security fork and exec messages as eslogger prints them
 
-plus expected.tsv (FILE, RULE_ID, COUNT, NOTE: the alerts each rule of rules/eql raises on
-each file), which tests/e2e/scenarios.sh checks against `shrike scan`.
+plus expected.tsv (@kind, then FILE, RULE_ID, COUNT, NOTE: the alerts each rule of rules/eql raises
+on each file), which tests/e2e/scenarios.sh and `shrike test` check. Other rules' expectations live
+in expected-*.tsv files beside it, which this script never touches (docs/testing.md).
 
-All values (hosts, users, SIDs, GUIDs, hashes, pids, times) are made up here. The document
-shapes follow the public Elastic fixtures described in docs/scenarios.md: the Winlogbeat
-golden files of the sysmon, security and powershell modules, and Elastic Endpoint documents.
+All values (hosts, users, SIDs, GUIDs, hashes, pids, times) are made up here. The document shapes
+follow the real events described in docs/scenarios.md: the Winlogbeat golden files of the sysmon,
+security and powershell modules, Elastic Endpoint documents, the EVTX samples as evtxexport prints
+them, Endpoint Security's message layout.
 
-The NDJSON files are committed; run this script (python3 tests/scenarios/generate.py from the
-repository root) only to regenerate them after changing it. Before writing expected.tsv it
-checks each expected count against a small Python model of the two rules' conditions, so a
-count in this file that disagrees with EQL's semantics as modelled here stops the run.
+The event files are committed; run this script (python3 tests/scenarios/generate.py from the
+repository root) only to regenerate them after changing it. Before it writes expected.tsv it checks
+each expected count against a small Python model of the two EQL rules' conditions over what shrike's
+field model makes of every event, so a count that disagrees with EQL's semantics as modelled here
+stops the run.
 """
 
 import base64
