@@ -336,10 +336,10 @@ void sh_ir_lower_cache(sh_ir *n) {
         return;
     const sh_fieldref *f = n->args[0]->ref;
     char name[600];
-    if (f->nlen + 7 > sizeof name) return;
-    memcpy(name, f->name, f->nlen);
-    memcpy(name + f->nlen, "\x1flower", 6);
-    n->ref = sh_fieldref_get(name, f->nlen + 6);
+    if (f->cnlen + 7 > sizeof name) return;
+    memcpy(name, f->cname, f->cnlen); /* per view: views may disagree on the values */
+    memcpy(name + f->cnlen, "\x1flower", 6);
+    n->ref = sh_fieldref_get(name, f->cnlen + 6);
     n->flags |= SH_IRF_LOWERED;
 }
 

@@ -5,12 +5,13 @@
 #include "event/fieldmap.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 extern const char sh_fieldmap_builtin[];
 
-enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT, DF_JOIN_BS, DF_JOIN_SP };
+enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, DF_EXTENSION, DF_ARGV, DF_BEFORE_BS, DF_AFTER_BS, DF_CONST, DF_INT, DF_JOIN_BS, DF_JOIN_SP, DF_PREFIX, DF_EPOCH, DF_RAW };
 
 typedef struct cond {
     const sh_fieldref *field;     /* NULL: the pseudo-field @schema (the event's sh_schema) */
@@ -21,11 +22,12 @@ typedef struct cond {
 struct sh_derivation {
     sh_derivation *next;
     enum dfunc fn;
-    const sh_fieldref *source;    /* NULL for const */
+    const sh_fieldref *source;    /* NULL when the table says '-' */
     const sh_fieldref *other;     /* join_bs: the field after the backslash */
     char *constval;
     cond *conds;
     size_t nconds;
+    uint8_t views;                /* bit per sh_fieldview the row serves (@view=) */
 };
 
 typedef struct map_entry {
@@ -74,13 +76,14 @@ static map_entry *map_find(sh_fieldmap *m, const char *name, size_t n, bool crea
 }
 
 static const sh_fieldref *ref_get_locked(const char *name, size_t n);
+static const sh_fieldref *ref_get_view_locked(const char *name, size_t n, sh_fieldview view);
 
 static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     static const struct { const char *name; enum dfunc fn; } fns[] = {
         {"copy", DF_COPY}, {"basename", DF_BASENAME}, {"dirname", DF_DIRNAME},
         {"extension", DF_EXTENSION}, {"argv", DF_ARGV}, {"before_bs", DF_BEFORE_BS},
         {"after_bs", DF_AFTER_BS}, {"int", DF_INT}, {"regkey", DF_REGKEY}, {"reghive", DF_REGHIVE},
-        {"join", DF_JOIN_SP}};
+        {"join", DF_JOIN_SP}, {"epoch", DF_EPOCH}, {"raw", DF_RAW}};
     if (n > 5 && memcmp(s, "hash:", 5) == 0) {
         d->fn = DF_HASH;
         d->constval = xstrndup(s + 5, n - 5);
@@ -89,6 +92,11 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     if (n > 8 && memcmp(s, "join_bs:", 8) == 0) {
         d->fn = DF_JOIN_BS;
         d->other = ref_get_locked(s + 8, n - 8);
+        return true;
+    }
+    if (n > 7 && memcmp(s, "prefix:", 7) == 0) {
+        d->fn = DF_PREFIX;
+        d->constval = xstrndup(s + 7, n - 7);
         return true;
     }
     if (n > 6 && memcmp(s, "const:", 6) == 0) {
@@ -111,6 +119,21 @@ static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
         if (!semi) semi = end;
         const char *eq = memchr(s, '=', (size_t)(semi - s));
         if (!eq) return false;
+        if ((size_t)(eq - s) == 5 && memcmp(s, "@view", 5) == 0) {
+            /* @view=splunk|default: the views the row serves (not a condition) */
+            d->views = 0;
+            for (const char *v = eq + 1; v < semi;) {
+                const char *bar = memchr(v, '|', (size_t)(semi - v));
+                if (!bar) bar = semi;
+                if (bar - v == 6 && !memcmp(v, "splunk", 6)) d->views |= 1u << SH_VIEW_SPLUNK;
+                else if (bar - v == 7 && !memcmp(v, "default", 7)) d->views |= 1u << SH_VIEW_DEFAULT;
+                else return false;
+                v = bar + 1;
+            }
+            if (!d->views) return false;
+            s = semi + 1;
+            continue;
+        }
         d->conds = realloc(d->conds, (d->nconds + 1) * sizeof *d->conds);
         if (!d->conds) abort();
         cond *c = &d->conds[d->nconds++];
@@ -160,12 +183,20 @@ static int load_text(sh_fieldmap *m, const char *text, const char *file, bool pr
                 return -1;
             }
             sh_derivation *d = xcalloc(1, sizeof *d);
+            d->views = 1u << SH_VIEW_DEFAULT;
             if (!parse_func(cols[1], lens[1], d)) {
                 sh_diag_set(dg, file, line, 0, "unknown field map function '%.*s'", (int)lens[1], cols[1]);
                 free(d);
                 return -1;
             }
-            if (d->fn != DF_CONST) d->source = ref_get_locked(cols[2], lens[2]);
+            bool none = lens[2] == 1 && cols[2][0] == '-';
+            if (none && d->fn != DF_CONST && d->fn != DF_EPOCH && d->fn != DF_RAW) {
+                sh_diag_set(dg, file, line, 0, "field map function '%.*s' needs a SOURCE field", (int)lens[1], cols[1]);
+                free(d);
+                return -1;
+            }
+            /* const with a SOURCE: the constant, for events that have SOURCE */
+            if (!none) d->source = ref_get_locked(cols[2], lens[2]);
             if (nc >= 4 && lens[3] && !parse_conds(cols[3], lens[3], d)) {
                 sh_diag_set(dg, file, line, 0, "bad field map condition '%.*s' (want FIELD=V1|V2;FIELD=V)", (int)lens[3], cols[3]);
                 return -1;
@@ -212,44 +243,105 @@ sh_fieldmap *sh_fieldmap_default_mut(void) {
     return &g_map;
 }
 
-int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d) {
-    size_t len;
-    char *text = sh_read_file(path, &len, d);
-    if (!text) return -1;
+int sh_fieldmap_load_text(sh_fieldmap *m, const char *text, const char *origin, sh_diag *d) {
     pthread_once(&g_once, init_default);
     pthread_mutex_lock(&g_lock);
     for (size_t i = 0; i < 1024; i++)
         for (map_entry *e = m->buckets[i]; e; e = e->next) e->file_last = NULL;
-    int rc = load_text(m, text, path, true, d);
-    pthread_mutex_unlock(&g_lock);
-    free(text);
-    pthread_mutex_lock(&g_lock);
+    int rc = load_text(m, text, origin, true, d);
     refresh_refs_locked(m);
     pthread_mutex_unlock(&g_lock);
     return rc;
 }
 
-static const sh_fieldref *ref_get_locked(const char *name, size_t n) {
+int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d) {
+    size_t len;
+    char *text = sh_read_file(path, &len, d);
+    if (!text) return -1;
+    int rc = sh_fieldmap_load_text(m, text, path, d);
+    free(text);
+    return rc;
+}
+
+int sh_fieldmap_set_splunk(sh_fieldmap *m, const char *index, sh_splunk_st st, sh_diag *d) {
+    sh_buf rows = {0};
+    if (index) {
+        /* Splunk index names: lower-case letters, digits, '_' and '-', not first */
+        size_t n = strlen(index);
+        bool ok = n > 0 && n <= 80 && index[0] != '_' && index[0] != '-';
+        for (size_t i = 0; i < n && ok; i++)
+            ok = (index[i] >= 'a' && index[i] <= 'z') || (index[i] >= '0' && index[i] <= '9') || index[i] == '_' ||
+                 index[i] == '-';
+        if (!ok) {
+            sh_diag_set(d, "", 0, 0, "'%s' is not a Splunk index name (lower-case letters, digits, '_' and '-'; not first)",
+                        index);
+            return -1;
+        }
+        sh_buf_printf(&rows, "index\tconst:%s\tChannel\t@view=splunk\n", index);
+    }
+    if (st != SH_SPLUNK_ST_AUTO) {
+        const char *p = st == SH_SPLUNK_ST_XML ? "XmlWinEventLog:" : "WinEventLog:";
+        sh_buf_printf(&rows, "sourcetype\tprefix:%s\tChannel\t@view=splunk\nsource\tprefix:%s\tChannel\t@view=splunk\n", p, p);
+    }
+    int rc = 0;
+    if (rows.len) {
+        sh_buf_putc(&rows, 0);
+        rc = sh_fieldmap_load_text(m, rows.data, "splunk settings", d);
+    }
+    sh_buf_free(&rows);
+    return rc;
+}
+
+static const sh_fieldref *ref_get_view_locked(const char *name, size_t n, sh_fieldview view) {
     uint32_t h = sh_hash(name, n);
-    for (ref_entry *r = g_refs[h & 4095]; r; r = r->next)
-        if (r->ref.hash == h && r->ref.nlen == n && memcmp(r->ref.name, name, n) == 0) return &r->ref;
+    uint32_t slot = (h + view) & 4095;
+    for (ref_entry *r = g_refs[slot]; r; r = r->next)
+        if (r->ref.hash == h && r->ref.view == view && r->ref.nlen == n && memcmp(r->ref.name, name, n) == 0)
+            return &r->ref;
     ref_entry *r = xcalloc(1, sizeof *r);
     r->ref.name = xstrndup(name, n);
     r->ref.nlen = (uint32_t)n;
     r->ref.hash = h;
+    r->ref.view = (uint8_t)view;
     map_entry *e = map_find(&g_map, name, n, false);
     r->ref.derivs = e ? e->first : NULL;
-    r->next = g_refs[h & 4095];
-    g_refs[h & 4095] = r;
+    if (view == SH_VIEW_DEFAULT) {
+        r->ref.cname = r->ref.name;
+        r->ref.cnlen = r->ref.nlen;
+        r->ref.chash = h;
+    } else {
+        char *c = xcalloc(n + 8, 1);
+        memcpy(c, "splunk:", 7);
+        memcpy(c + 7, name, n);
+        r->ref.cname = c;
+        r->ref.cnlen = (uint32_t)n + 7;
+        r->ref.chash = sh_hash(c, n + 7);
+        if (n < 200 && memchr(name, '.', n) == NULL) {
+            char ed[224];
+            memcpy(ed, "winlog.event_data.", 18);
+            memcpy(ed + 18, name, n);
+            r->ref.event_data = ref_get_view_locked(ed, n + 18, SH_VIEW_DEFAULT);
+        }
+    }
+    r->next = g_refs[slot];
+    g_refs[slot] = r;
     return &r->ref;
 }
 
-const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
+static const sh_fieldref *ref_get_locked(const char *name, size_t n) {
+    return ref_get_view_locked(name, n, SH_VIEW_DEFAULT);
+}
+
+const sh_fieldref *sh_fieldref_get_view(const char *name, size_t nlen, sh_fieldview view) {
     pthread_once(&g_once, init_default);
     pthread_mutex_lock(&g_lock);
-    const sh_fieldref *r = ref_get_locked(name, nlen);
+    const sh_fieldref *r = ref_get_view_locked(name, nlen, view);
     pthread_mutex_unlock(&g_lock);
     return r;
+}
+
+const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
+    return sh_fieldref_get_view(name, nlen, SH_VIEW_DEFAULT);
 }
 
 /* ------------------------------------------------------------ derivation */
@@ -376,9 +468,21 @@ static void derive_value(sh_event *e, const sh_derivation *d, const sh_value *v,
         }
         break;
     }
+    case DF_PREFIX: {
+        size_t pl = strlen(d->constval);
+        char *t = sh_arena_alloc(&e->arena, pl + n + 1);
+        memcpy(t, d->constval, pl);
+        memcpy(t + pl, s, n);
+        t[pl + n] = 0;
+        sh_value pv = sh_value_str(t, pl + n);
+        sh_event_add_value(e, out, &pv);
+        break;
+    }
     case DF_CONST:
+    case DF_EPOCH:
+    case DF_RAW:
     case DF_JOIN_BS:
-    case DF_JOIN_SP: break; /* get_depth joins */
+    case DF_JOIN_SP: break; /* get_depth makes these */
     }
 }
 
@@ -419,17 +523,51 @@ typedef struct dstack {
     int n;
 } dstack;
 
+/* _time as Splunk has it: epoch seconds, milliseconds as the fraction */
+static void derive_epoch(sh_event *e, sh_field *out) {
+    int64_t ms = e->ts / 1000000 - (e->ts % 1000000 < 0);
+    int64_t sec = ms / 1000 - (ms % 1000 < 0);
+    int frac = (int)(ms - sec * 1000);
+    char t[40];
+    int n = snprintf(t, sizeof t, "%lld.%03d", (long long)sec, frac);
+    sh_value v = {.type = SH_FLOAT, .f = (double)sec + frac / 1000.0, .s = sh_arena_strndup(&e->arena, t, (size_t)n),
+                  .len = (uint32_t)n};
+    sh_event_add_value(e, out, &v);
+}
+
+/* _raw: the event's text as read (the <Event> element, the JSON document),
+ * else its fields as one JSON object */
+static void derive_raw(sh_event *e, sh_field *out) {
+    sh_value v;
+    if (e->raw) {
+        v = sh_value_str(e->raw, e->raw_len);
+    } else {
+        sh_buf b = {0};
+        sh_event_to_json(e, &b, false);
+        v = sh_value_str(sh_arena_strndup(&e->arena, b.data ? b.data : "", b.len), b.len);
+        sh_buf_free(&b);
+    }
+    sh_event_add_value(e, out, &v);
+}
+
 static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
-    sh_field *f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
+    sh_field *f;
+    if (ref->view != SH_VIEW_DEFAULT) {
+        /* the event's own field, never another view's derivation */
+        f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
+        if (f && !f->derived) return f;
+    }
+    f = sh_event_find(e, ref->cname, ref->cnlen, ref->chash);
     if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
-    if (!ref->derivs || st->n >= 8) return NULL;
+    if ((!ref->derivs && !ref->event_data) || st->n >= 8) return NULL;
     for (int i = 0; i < st->n; i++)
         if (st->refs[i] == ref) return NULL;
     st->refs[st->n++] = ref;
     sh_field *out = NULL;
     for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
+        if (!(d->views & (1u << ref->view))) continue;
         sh_field *src = NULL, *other = NULL;
-        if (d->fn != DF_CONST) {
+        if (d->source) {
             src = get_depth(e, d->source, st);
             if (!src) continue;
         }
@@ -439,15 +577,20 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
                 other->vals[0].type == SH_NULL)
                 continue;
         }
+        if (d->fn == DF_EPOCH && e->ts == SH_TS_NONE) continue;
         bool ok = true;
         for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
         if (!ok) continue;
-        out = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        out = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
         if (out->nvals) break; /* derived meanwhile by an inner lookup */
         out->derived = true;
         if (d->fn == DF_CONST) {
             sh_value v = sh_value_str(d->constval, strlen(d->constval));
             sh_event_add_value(e, out, &v);
+        } else if (d->fn == DF_EPOCH) {
+            derive_epoch(e, out);
+        } else if (d->fn == DF_RAW) {
+            derive_raw(e, out);
         } else if (d->fn == DF_JOIN_BS) {
             derive_join(e, src, other, out);
         } else if (d->fn == DF_JOIN_SP) {
@@ -460,11 +603,23 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
             if (src->is_array) out->is_array = true;
         }
     }
+    if (!out && ref->event_data && e->schema == SH_SCHEMA_ECS) {
+        /* Splunk view of an Elastic document: its Windows event data by name */
+        sh_field *src = get_depth(e, ref->event_data, st);
+        if (src) {
+            out = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
+            if (!out->nvals) {
+                out->derived = true;
+                for (uint32_t k = 0; k < src->nvals; k++) sh_event_add_value(e, out, &src->vals[k]);
+                out->is_array = src->is_array;
+            }
+        }
+    }
     st->n--;
     /* a miss is remembered only for the outermost lookup: an inner one may
      * have failed only because of the cycle guard */
     if (!out && st->n == 0) {
-        sh_field *neg = sh_event_field_get_or_add(e, ref->name, ref->nlen, NULL);
+        sh_field *neg = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
         neg->derived = true;
     }
     return out;

@@ -14,11 +14,26 @@
 typedef struct sh_fieldmap sh_fieldmap;
 typedef struct sh_derivation sh_derivation;
 
+/* Views: which rows of the table a reference may use. The default view
+ * (EQL, Sigma, exclusions) uses every row not marked `@view=splunk`. The
+ * Splunk view (SPL) sees what Splunk would extract: the fields an event
+ * carries itself, the rows marked `@view=splunk` (EventCode, host, sourcetype,
+ * index, _time, _raw, ...) and, on Elastic documents, `winlog.event_data.NAME`
+ * for NAME; never the default view's derivations (on Security 4688 Sigma's
+ * `User` is DOMAIN\user, which Splunk does not extract). A view's derived
+ * values are cached in the event under their own name (cname). */
+typedef enum sh_fieldview { SH_VIEW_DEFAULT = 0, SH_VIEW_SPLUNK = 1 } sh_fieldview;
+
 typedef struct sh_fieldref {
     const char *name;            /* as the rule wrote it (owned by the ref) */
     uint32_t nlen;
     uint32_t hash;
     const sh_derivation *derivs; /* rows of the mapping table for this name, or NULL */
+    uint8_t view;                /* sh_fieldview */
+    const char *cname;           /* the name derived values are cached under: name in
+                                  * the default view, "splunk:NAME" in the Splunk view */
+    uint32_t cnlen, chash;
+    const struct sh_fieldref *event_data; /* Splunk view: winlog.event_data.NAME */
 } sh_fieldref;
 
 /* The table in use: the rows built into the binary (data/fieldmap.tsv) and
@@ -29,6 +44,21 @@ int sh_fieldmap_load_file(sh_fieldmap *m, const char *path, sh_diag *d);
 
 /* Resolve a name once; the returned ref lives as long as the process (interned). */
 const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen);
+/* The same in a view (SH_VIEW_DEFAULT gives sh_fieldref_get's ref). */
+const sh_fieldref *sh_fieldref_get_view(const char *name, size_t nlen, sh_fieldview view);
+
+/* Load rows given as text (same format as the table), tried before the
+ * rows already there; origin names them in messages. */
+int sh_fieldmap_load_text(sh_fieldmap *m, const char *text, const char *origin, sh_diag *d);
+
+/* Splunk's view of Windows events (docs/splunk.md): the index every Windows
+ * event is in (default "wineventlog") and how sourcetype and source are
+ * named: SH_SPLUNK_ST_AUTO (XmlWinEventLog:<Channel> for Sysmon, as its
+ * add-on has it, WinEventLog:<Channel> for other channels), _XML (every
+ * channel XmlWinEventLog:), _CLASSIC (every channel WinEventLog:). Returns
+ * -1 with d set when index is not a valid index name. */
+typedef enum sh_splunk_st { SH_SPLUNK_ST_AUTO, SH_SPLUNK_ST_XML, SH_SPLUNK_ST_CLASSIC } sh_splunk_st;
+int sh_fieldmap_set_splunk(sh_fieldmap *m, const char *index, sh_splunk_st st, sh_diag *d);
 
 /* The field an event has for ref, direct or derived; NULL when the event
  * cannot provide it. May add a derived field to e (hence non-const). */
