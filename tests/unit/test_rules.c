@@ -378,25 +378,27 @@ TEST(folders) {
     write_file("f/c/rule.xyz", "x\n");
     write_file("f/c/noext", "x\n");
     write_file("f/c/search.spl", "index=main\n");
-    CHECK_INT(load("f", &rs, &rj), 3);
-    CHECK_INT(rs.n, 3);
-    if (rs.n == 3) {
+    CHECK_INT(load("f", &rs, &rj), 4);
+    CHECK_INT(rs.n, 4);
+    if (rs.n == 4) {
         CHECK_STR(rs.rules[0]->id, "a");
         CHECK_STR(rs.rules[1]->id, "1");
         CHECK_STR(rs.rules[2]->id, "2");
         CHECK_STR(rs.rules[2]->path, path_of("f/b/2.eql"));
+        CHECK_STR(rs.rules[3]->id, "search");
+        CHECK_INT(rs.rules[3]->lang, SH_LANG_SPL);
+        CHECK_STR(rs.rules[3]->query, "index=main\n");
     }
-    CHECK_INT(rj.n, 4);
-    if (rj.n == 4) {
+    CHECK_INT(rj.n, 3);
+    if (rj.n == 3) {
         CHECK_STR(rj.msg[0], "f/c/noext: not a rule file (no extension)");
         CHECK_STR(rj.msg[1], "f/c/rule.xyz: not a rule file (unknown extension .xyz)");
-        CHECK_STR(rj.msg[2], "f/c/search.spl: SPL rule files are not supported yet");
-        CHECK_STR(rj.msg[3], "f/c/sigma.yml:1: not a Sigma rule: the YAML document is a list, not a mapping");
+        CHECK_STR(rj.msg[2], "f/c/sigma.yml:1: not a Sigma rule: the YAML document is a list, not a mapping");
     }
     rejects_free(&rj);
     /* a path with a trailing slash, a missing path, a file named on its own */
     CHECK_INT(load("f/b/", &rs, &rj), 2);
-    CHECK_STR(rs.rules[3]->path, path_of("f/b/1.eql"));
+    CHECK_STR(rs.rules[4]->path, path_of("f/b/1.eql"));
     CHECK_INT(load("missing", &rs, &rj), 0);
     CHECK_INT(load("f/notes.md", &rs, &rj), 0);
     CHECK_INT(rj.n, 2);
@@ -404,12 +406,67 @@ TEST(folders) {
         CHECK_STR(rj.msg[0], "missing: cannot open: No such file or directory");
         CHECK_STR(rj.msg[1], "f/notes.md: not a rule file (unknown extension .md)");
     }
-    CHECK_INT(rs.n, 5);
+    CHECK_INT(rs.n, 6);
     /* no callback: rejections are simply not reported */
-    CHECK_INT(sh_rules_load(path_of("f/c"), &rs, NULL, NULL), 0);
+    CHECK_INT(sh_rules_load(path_of("f/c"), &rs, NULL, NULL), 1);
     rejects_free(&rj);
     sh_ruleset_free(&rs);
     sh_ruleset_free(&rs); /* twice is harmless */
+}
+
+TEST(escu) {
+    sh_ruleset rs = {0};
+    rejects rj = {0};
+    write_file("escu/ok.yml",
+               "name: Certutil Import\n"
+               "id: 11111111-2222-3333-4444-555555555555\n"
+               "type: TTP\n"
+               "description: certutil imports a certificate\n"
+               "search: |\n"
+               "  index=wineventlog EventCode=1\n"
+               "  | where match(CommandLine, \"-addstore\")\n"
+               "known_false_positives: PKI administrators\n"
+               "tags:\n"
+               "  confidence: 50\n"
+               "  risk_score: 40\n"
+               "  severity: high\n"
+               "  mitre_attack_id:\n"
+               "  - T1553.002\n"
+               "  - T1553\n"
+               "  - not-an-id\n");
+    write_file("escu/quoted.yaml", "name: q\nsearch: '`sysmon` EventCode=1 | stats count by host'\ntags:\n  confidence: 90\n");
+    write_file("escu/nosearch.yml", "name: x\nsearch: [a, b]\n");
+    write_file("escu/list.yml", "- search: x\n");
+    CHECK_INT(load("escu", &rs, &rj), 2);
+    if (rs.n == 2) {
+        sh_rule *r = rs.rules[0];
+        CHECK_STR(r->name, "Certutil Import");
+        CHECK_STR(r->id, "11111111-2222-3333-4444-555555555555");
+        CHECK_INT(r->lang, SH_LANG_SPL);
+        CHECK_STR(r->query, "index=wineventlog EventCode=1\n| where match(CommandLine, \"-addstore\")\n");
+        CHECK_INT(r->query_line, 6);
+        CHECK_STR(r->severity, "high");
+        CHECK_STR(r->confidence, "medium");
+        CHECK_INT(r->risk_score, 40);
+        CHECK_INT(r->ntechniques, 2);
+        if (r->ntechniques == 2) {
+            CHECK_STR(r->techniques[0], "T1553");
+            CHECK_STR(r->techniques[1], "T1553.002");
+        }
+        CHECK_INT(r->nfalse_positives, 1);
+        r = rs.rules[1];
+        CHECK_STR(r->query, "`sysmon` EventCode=1 | stats count by host");
+        CHECK_STR(r->confidence, "high");
+        CHECK_STR(r->severity, "");
+        CHECK_INT(r->query_line, 2);
+    }
+    CHECK_INT(rj.n, 2);
+    if (rj.n == 2) {
+        CHECK_STR(rj.msg[0], "escu/list.yml:1: not a Sigma rule: the YAML document is a list, not a mapping");
+        CHECK_STR(rj.msg[1], "escu/nosearch.yml:2: `search` is not a string of SPL");
+    }
+    rejects_free(&rj);
+    sh_ruleset_free(&rs);
 }
 
 /* ------------------------------------------------------------ public data */
@@ -488,6 +545,7 @@ int main(void) {
     RUN(kibana_json_files);
     RUN(eql_files);
     RUN(folders);
+    RUN(escu);
     RUN(detection_rules_folder);
     nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     TEST_MAIN_END();
