@@ -37,6 +37,7 @@ void sh_alert_view_of(const shrike_alert *a, sh_alert_view *v) {
         }
     v->last = last;
     if (last) sh_format_time(last->ts, v->timestamp);
+    else if (m->row && m->row->ts != SH_TS_NONE) sh_format_time(m->row->ts, v->timestamp);
     /* host and user from the first event; process fields from the last one
      * (the event that completed the match) */
     pthread_once(&g_once, resolve_refs);
@@ -127,6 +128,11 @@ void sh_alert_jsonl(const shrike_alert *a, sh_buf *o) {
             sh_buf_json_str(o, m->keys[i], strlen(m->keys[i]));
         }
         sh_buf_putc(o, ']');
+    }
+    if (m->row) {
+        /* a computed result (SPL): its columns in order */
+        sh_buf_puts(o, ",\"row\":");
+        sh_event_to_json(m->row, o, false);
     }
     sh_buf_puts(o, ",\"events\":[");
     for (uint32_t i = 0; i < m->nevents; i++) {

@@ -96,12 +96,16 @@ run missing-file 2 scan -r rules/eql --exclusions "$T/none.toml" "$in" &&
 # the pack's own exclusion file is no rule: rules check does not see it
 run rules-check 0 rules check && { grep -q "exclusions" "$T/out" && { echo "FAIL rules-check mentions exclusions"; fail=$((fail + 1)); } || pass=$((pass + 1)); }
 
-# ---- acceptance: the bundled pack (with its exclusions) on every scenario file
+# ---- acceptance: the bundled pack (with its exclusions) on every scenario file (under a
+# wrapper such as valgrind, on the first file of each case: the same code paths, a tenth of the time)
 for dir in "$S"/*/; do
     case=$(basename "$dir")
     kind=$(awk -F'\t' '$1 == "@kind" { print $2 }' "$dir/expected.tsv")
+    nf=0
     for f in "$dir"*.ndjson "$dir"*.xml; do
         [ -f "$f" ] || continue
+        nf=$((nf + 1))
+        [ -n "$WRAP" ] && [ "$nf" -gt 1 ] && continue
         run "pack $case/$(basename "$f")" 0 scan -f jsonl "$f" || continue
         n=$(alerts)
         if [ "$kind" = benign ] && [ "$n" -ne 0 ]; then
