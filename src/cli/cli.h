@@ -55,6 +55,25 @@ bool cli_load_exclusions(shrike *s, const char *cmd, const char **paths, size_t 
 /* appends " (N suppressed by exclusions)" to what when exclusions are in use */
 void cli_exclusions_note(const shrike *s, char *what, size_t size);
 
+/* field-model options shared by scan, query and test (docs/field-model.md,
+ * docs/splunk.md): --fieldmap FILE, --splunk-index NAME,
+ * --splunk-sourcetype auto|xml|classic */
+enum { CLI_OPT_FIELDMAP = 0x101, CLI_OPT_SPLUNK_INDEX, CLI_OPT_SPLUNK_ST };
+#define CLI_FIELD_OPTIONS                                                                                  \
+    {"fieldmap", required_argument, 0, CLI_OPT_FIELDMAP},                                                  \
+        {"splunk-index", required_argument, 0, CLI_OPT_SPLUNK_INDEX},                                      \
+        {"splunk-sourcetype", required_argument, 0, CLI_OPT_SPLUNK_ST}
+#define CLI_FIELD_HELP                                                                                     \
+    "  --fieldmap FILE     extra field-model rows, tried before the built-in ones\n"                       \
+    "                      (docs/field-model.md)\n"                                                        \
+    "  --splunk-index NAME the index SPL sees Windows events in (default wineventlog)\n"                   \
+    "  --splunk-sourcetype auto|xml|classic\n"                                                              \
+    "                      how SPL's sourcetype names a Windows channel: auto (default:\n"                 \
+    "                      XmlWinEventLog: for Sysmon, WinEventLog: for the others), xml\n"                \
+    "                      (XmlWinEventLog:<Channel>), classic (WinEventLog:<Channel>)\n"
+/* apply one of them; false (message printed, exit 2 due) on a bad value */
+bool cli_field_option(const char *cmd, int ch, const char *arg);
+
 int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

@@ -1,6 +1,7 @@
 /* common.c: run context, error reporting, summary and rule loading shared by
  * the subcommands. */
 #include "cli/cli.h"
+#include "event/fieldmap.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -186,4 +187,32 @@ void cli_exclusions_note(const shrike *s, char *what, size_t size) {
     size_t at = strlen(what);
     uint64_t k = shrike_excluded(s);
     snprintf(what + at, size > at ? size - at : 0, " (%llu suppressed by exclusions)", (unsigned long long)k);
+}
+
+bool cli_field_option(const char *cmd, int ch, const char *arg) {
+    sh_diag d;
+    sh_diag_clear(&d);
+    sh_fieldmap *m = sh_fieldmap_default_mut();
+    if (ch == CLI_OPT_FIELDMAP) {
+        if (sh_fieldmap_load_file(m, arg, &d) == 0) return true;
+        char msg[1024];
+        sh_diag_format(&d, msg, sizeof msg);
+        fprintf(stderr, "shrike %s: %s\n", cmd, msg);
+        return false;
+    }
+    if (ch == CLI_OPT_SPLUNK_INDEX) {
+        if (sh_fieldmap_set_splunk(m, arg, SH_SPLUNK_ST_AUTO, &d) == 0) return true;
+        cli_usage_error(cmd, "--splunk-index: %s", d.msg);
+        return false;
+    }
+    sh_splunk_st st;
+    if (!strcmp(arg, "auto")) st = SH_SPLUNK_ST_AUTO;
+    else if (!strcmp(arg, "xml")) st = SH_SPLUNK_ST_XML;
+    else if (!strcmp(arg, "classic")) st = SH_SPLUNK_ST_CLASSIC;
+    else {
+        cli_usage_error(cmd, "--splunk-sourcetype must be auto, xml or classic, not '%s'", arg);
+        return false;
+    }
+    if (st == SH_SPLUNK_ST_AUTO) return true;
+    return sh_fieldmap_set_splunk(m, NULL, st, &d) == 0;
 }

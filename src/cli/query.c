@@ -9,7 +9,7 @@
 #include "input/json.h"
 
 static const char query_help[] =
-    "usage: shrike query [-l eql|sigma|spl] QUERY INPUT...\n"
+    "usage: shrike query [-l eql|sigma|spl] [options] QUERY INPUT...\n"
     "\n"
     "Run one query and print the matching events, one JSON object a line: for JSON\n"
     "input the event's own document, otherwise the event as `shrike dump` prints it.\n"
@@ -17,7 +17,9 @@ static const char query_help[] =
     "the events of one sequence consecutive and in order.\n"
     "\n"
     "  -l, --language L    eql (default), sigma (QUERY is a rule's YAML text), spl\n"
+    "                      (SPL rows are printed as the search computes them)\n"
     "  -q, --quiet         no summary on standard error\n"
+    CLI_FIELD_HELP
     "  -h, --help          this help\n"
     "\n"
     "Exit status: 0 done, 2 usage error, 3 the query does not compile, 4 an input\n"
@@ -72,6 +74,7 @@ int cmd_query(int argc, char **argv) {
     static const struct option opts[] = {{"language", required_argument, 0, 'l'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
+                                         CLI_FIELD_OPTIONS,
                                          {0, 0, 0, 0}};
     const char *lang = "eql";
     bool quiet = false;
@@ -82,6 +85,11 @@ int cmd_query(int argc, char **argv) {
         case 'l': lang = optarg; break;
         case 'q': quiet = true; break;
         case 'h': fputs(query_help, stdout); return EXIT_OK;
+        case CLI_OPT_FIELDMAP:
+        case CLI_OPT_SPLUNK_INDEX:
+        case CLI_OPT_SPLUNK_ST:
+            if (!cli_field_option("query", ch, optarg)) return EXIT_USAGE;
+            break;
         default: cli_usage_error("query", "unknown option"); return EXIT_USAGE;
         }
     }

@@ -10,7 +10,8 @@
 
 static const char scan_help[] =
     "usage: shrike scan [-r RULES]... [-f jsonl|csv|table] [-o FILE] [-q]\n"
-    "                   [--exclusions FILE]... [--no-exclusions] INPUT...\n"
+    "                   [--exclusions FILE]... [--no-exclusions] [--fieldmap FILE]\n"
+    "                   [--splunk-index NAME] [--splunk-sourcetype auto|xml|classic] INPUT...\n"
     "\n"
     "Run detection rules over inputs and print alerts.\n"
     "\n"
@@ -23,6 +24,7 @@ static const char scan_help[] =
     "                      docs/tuning.md); default: the bundled pack's exclusions.toml\n"
     "                      when no -r is given. The summary counts suppressed alerts.\n"
     "  --no-exclusions     apply no exclusion file, not even the pack's own\n"
+    CLI_FIELD_HELP
     "  -h, --help          this help\n"
     "\n"
     "INPUT is a file, a folder (read recursively) or - for standard input. The format\n"
@@ -68,7 +70,7 @@ int cmd_scan(int argc, char **argv) {
         {"rules", required_argument, 0, 'r'}, {"format", required_argument, 0, 'f'},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"exclusions", required_argument, 0, 'X'},
-        {"no-exclusions", no_argument, 0, 'N'}, {0, 0, 0, 0}};
+        {"no-exclusions", no_argument, 0, 'N'}, CLI_FIELD_OPTIONS, {0, 0, 0, 0}};
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     size_t nrules = 0;
     const char **excl = calloc((size_t)argc + 1, sizeof *excl);
@@ -86,6 +88,11 @@ int cmd_scan(int argc, char **argv) {
         case 'q': quiet = true; break;
         case 'X': excl[nexcl++] = optarg; break;
         case 'N': no_excl = true; break;
+        case CLI_OPT_FIELDMAP:
+        case CLI_OPT_SPLUNK_INDEX:
+        case CLI_OPT_SPLUNK_ST:
+            if (!cli_field_option("scan", ch, optarg)) { free(rules); free(excl); return EXIT_USAGE; }
+            break;
         case 'h': fputs(scan_help, stdout); free(rules); free(excl); return EXIT_OK;
         default: free(rules); free(excl); cli_usage_error("scan", "unknown option"); return EXIT_USAGE;
         }

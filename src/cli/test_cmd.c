@@ -18,7 +18,8 @@
 
 static const char test_help[] =
     "usage: shrike test [-r RULES]... [--exclusions FILE]... [--no-exclusions]\n"
-    "                   [--strict] [-q] [CASES]...\n"
+    "                   [--strict] [-q] [--fieldmap FILE] [--splunk-index NAME]\n"
+    "                   [--splunk-sourcetype auto|xml|classic] [CASES]...\n"
     "\n"
     "Run rule test cases and print a matrix of case against rule: the alerts each rule\n"
     "raised on each event file, checked against the case's expectations, and for every\n"
@@ -38,6 +39,7 @@ static const char test_help[] =
     "  --no-exclusions     no exclusion file at all\n"
     "  --strict            alerts of a rule the case has no expectation for fail\n"
     "  -q, --quiet         print only failures and the summary\n"
+    CLI_FIELD_HELP
     "  -h, --help          this help\n"
     "\n"
     "Exit status: 0 every expectation met, 1 some failed, 2 usage error, 3 no rule\n"
@@ -669,7 +671,7 @@ int cmd_test(int argc, char **argv) {
     static const struct option opts[] = {
         {"rules", required_argument, 0, 'r'}, {"exclusions", required_argument, 0, 'X'},
         {"no-exclusions", no_argument, 0, 'N'}, {"strict", no_argument, 0, 'S'},
-        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"quiet", no_argument, 0, 'q'}, {"help", no_argument, 0, 'h'}, CLI_FIELD_OPTIONS, {0, 0, 0, 0}};
     tctx t = {0};
     t.rules = calloc((size_t)argc + 1, sizeof *t.rules);
     t.excl = calloc((size_t)argc + 1, sizeof *t.excl);
@@ -684,6 +686,11 @@ int cmd_test(int argc, char **argv) {
         case 'S': t.strict = true; break;
         case 'q': t.quiet = true; break;
         case 'h': fputs(test_help, stdout); rc = -1; break;
+        case CLI_OPT_FIELDMAP:
+        case CLI_OPT_SPLUNK_INDEX:
+        case CLI_OPT_SPLUNK_ST:
+            if (!cli_field_option("test", ch, optarg)) rc = EXIT_USAGE;
+            break;
         default: cli_usage_error("test", "unknown option"); rc = EXIT_USAGE; break;
         }
         if (rc) break;
