@@ -46,6 +46,8 @@ typedef struct cli_rules_report {
     FILE *out;
 } cli_rules_report;
 shrike *cli_load_rules(const char **paths, size_t npaths, cli_rules_report *rep);
+/* some loaded rule is SPL (its bare search terms read _raw: keep each event's text) */
+bool cli_has_spl(const shrike *s);
 
 /* exclusions (docs/tuning.md): the files given with --exclusions, or, when
  * the bundled pack is used (no -r) and none is given, the pack's own

@@ -216,3 +216,9 @@ bool cli_field_option(const char *cmd, int ch, const char *arg) {
     if (st == SH_SPLUNK_ST_AUTO) return true;
     return sh_fieldmap_set_splunk(m, NULL, st, &d) == 0;
 }
+
+bool cli_has_spl(const shrike *s) {
+    for (size_t i = 0; i < shrike_rule_count(s); i++)
+        if (shrike_rule(s, i)->lang == SH_LANG_SPL) return true;
+    return false;
+}

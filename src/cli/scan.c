@@ -142,7 +142,7 @@ int cmd_scan(int argc, char **argv) {
     }
     if (c.fmt == SH_OUT_CSV) sh_alert_csv_header(&c.buf);
     else if (c.fmt == SH_OUT_TABLE) sh_alert_table_header(&c.buf);
-    sh_input_opts io = {.keep_raw = c.fmt == SH_OUT_JSONL};
+    sh_input_opts io = {.keep_raw = c.fmt == SH_OUT_JSONL || cli_has_spl(c.eng)};
     sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c.run};
     /* on_event needs the whole scan context; cli_error the run (first member) */
     sink.ctx = &c;

@@ -401,7 +401,7 @@ static void run_file(tctx *t, tfile *f) {
     r.eng = load_engine(t, false, &rep);
     if (!cli_load_exclusions(r.eng, "test", t->excl, t->nexcl, t->nrules_paths == 0, t->no_excl)) abort(); /* checked at start */
     shrike_on_excluded(r.eng, on_excluded, &r);
-    sh_input_opts io = {.keep_raw = false};
+    sh_input_opts io = {.keep_raw = cli_has_spl(r.eng)};
     sh_input_sink sink = {.on_event = on_event, .on_error = on_error, .ctx = &r};
     if (f->external) {
         glob_t g;
