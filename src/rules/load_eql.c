@@ -87,25 +87,10 @@ static const char *header(sh_rule *r, const char *text, long *line, const char *
     }
 }
 
-static char *id_from_path(const char *path) {
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t n = strlen(base);
-    if (n > 4 && !strcmp(base + n - 4, ".eql")) n -= 4;
-    char *id = strndup(base, n);
-    if (!id) abort();
-    return id;
-}
-
 void sh_rload_eql(const sh_rload *l, const char *path) {
     size_t len;
-    char *text = sh_rload_read(l, path, &len);
+    char *text = sh_rload_read_query(l, path, &len);
     if (!text) return;
-    if (memchr(text, 0, len)) {
-        sh_rload_reject(l, path, 0, "not a text file (holds NUL bytes)");
-        free(text);
-        return;
-    }
     sh_rule *r = sh_rload_rule_new(path, 1);
     long line;
     const char *why = NULL;
@@ -120,7 +105,7 @@ void sh_rload_eql(const sh_rload *l, const char *path) {
         r->query = text; /* taken over */
         text = NULL;
         r->query_line = 1;
-        if (!r->id || !*r->id) set_text(&r->id, id_from_path(path));
+        if (!r->id || !*r->id) set_text(&r->id, sh_rload_id_from_path(path, ".eql"));
         if (!r->name || !*r->name) set_text(&r->name, sh_rload_strdup(r->id));
         sh_rload_add(l, r);
     }

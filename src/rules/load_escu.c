@@ -109,13 +109,8 @@ void sh_rload_escu(const sh_rload *l, const char *path, const char *text, size_t
  * base name */
 void sh_rload_spl(const sh_rload *l, const char *path) {
     size_t len;
-    char *text = sh_rload_read(l, path, &len);
+    char *text = sh_rload_read_query(l, path, &len);
     if (!text) return;
-    if (memchr(text, 0, len)) {
-        sh_rload_reject(l, path, 0, "not a text file (holds NUL bytes)");
-        free(text);
-        return;
-    }
     size_t i = 0;
     while (i < len && isspace((unsigned char)text[i])) i++;
     if (i == len) {
@@ -127,12 +122,7 @@ void sh_rload_spl(const sh_rload *l, const char *path) {
     r->lang = SH_LANG_SPL;
     r->query_line = 1;
     r->query = text; /* taken over */
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t n = strlen(base);
-    if (n > 4 && !strcmp(base + n - 4, ".spl")) n -= 4;
-    r->id = strndup(base, n);
-    if (!r->id) abort();
+    r->id = sh_rload_id_from_path(path, ".spl");
     r->name = sh_rload_strdup(r->id);
     sh_rload_add(l, r);
 }

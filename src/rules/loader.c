@@ -106,6 +106,26 @@ char *sh_rload_read(const sh_rload *l, const char *path, size_t *len) {
     return text;
 }
 
+char *sh_rload_read_query(const sh_rload *l, const char *path, size_t *len) {
+    char *text = sh_rload_read(l, path, len);
+    if (text && memchr(text, 0, *len)) {
+        sh_rload_reject(l, path, 0, "not a text file (holds NUL bytes)");
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+char *sh_rload_id_from_path(const char *path, const char *ext) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base), k = strlen(ext);
+    if (n > k && !strcmp(base + n - k, ext)) n -= k;
+    char *id = strndup(base, n);
+    if (!id) abort();
+    return id;
+}
+
 /* ------------------------------------------------------------ freeing */
 
 static void free_strs(char **a, size_t n) {

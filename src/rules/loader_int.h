@@ -28,6 +28,10 @@ void sh_rload_add(const sh_rload *l, sh_rule *r);
 /* read the whole file; rejects it (and returns NULL) when it cannot be read
  * or is not UTF-8 text */
 char *sh_rload_read(const sh_rload *l, const char *path, size_t *len);
+/* the same for a file that is one query (.eql, .spl): NUL bytes rejected too */
+char *sh_rload_read_query(const sh_rload *l, const char *path, size_t *len);
+/* a rule id from a file's base name without the extension ext (".eql") */
+char *sh_rload_id_from_path(const char *path, const char *ext);
 
 void sh_rload_toml(const sh_rload *l, const char *path);
 void sh_rload_kibana(const sh_rload *l, const char *path);
