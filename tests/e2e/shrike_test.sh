@@ -146,7 +146,8 @@ run scenarios-pack 0 test -q tests/scenarios && {
         echo "FAIL scenarios-pack summary"; tail -3 "$T/out"; fail=$((fail + 1)); }
 }
 run scenarios-eql 0 test -r rules/eql tests/scenarios && {
-    grep -q '^shrike test: [0-9]* cases, .* 0 failed$' "$T/out" && pass=$((pass + 1)) || {
+    # the Sigma rules' expectations name rules not loaded here: said, not failed
+    grep -q '^shrike test: [0-9]* cases, .* 0 failed; [0-9]* expectations name rules not loaded$' "$T/out" && pass=$((pass + 1)) || {
         echo "FAIL scenarios-eql summary"; tail -3 "$T/out"; fail=$((fail + 1)); }
     # the verbatim rule's documented miss, explained
     expect_line scenarios-eql-miss "  000-1-powershell-new-selfsignedcertificate R1: \`process.args : (\"New-SelfSignedCertificate\", \"Export-PfxCertificate\", \"Export-Certificate\", \"X509Certificate2\", \"CertEnroll.CX509\", \"codeSigning\", \"1.3.6.1.5.5.7.3.3\")\` is false; process.args = [C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe, -NoProfile, -ExecutionPolicy, Bypass, -Command, \"\$cert = New-SelfSignedCertificate -Type CodeSigningCert -Subject 'CN=Mic...\"] (endpoint.ndjson:1)"
