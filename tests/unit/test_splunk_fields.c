@@ -88,6 +88,32 @@ TEST(winlogbeat_document) {
     CHECK_STR(sv(e, "_time"), "1714558830.500");
     CHECK(sv(e, "Image") == NULL);
     sh_event_unref(e);
+    /* the sysmon module's pipeline moved Image and User into ECS fields */
+    e = sh_event_new();
+    sh_event_add_str(e, "winlog.channel", "Microsoft-Windows-Sysmon/Operational", 36);
+    sh_event_add_int(e, "winlog.event_id", 1);
+    sh_event_add_str(e, "process.executable", "C:\\T\\signtool.exe", 17);
+    sh_event_add_str(e, "user.domain", "LAB", 3);
+    sh_event_add_str(e, "user.name", "jwalsh", 6);
+    sh_event_finish(e);
+    CHECK_STR(sv(e, "Image"), "C:\\T\\signtool.exe");
+    CHECK_STR(sv(e, "User"), "LAB\\jwalsh");
+    CHECK(sv(e, "NewProcessName") == NULL);
+    sh_event_unref(e);
+    /* and the security module's 4688 */
+    e = sh_event_new();
+    sh_event_add_str(e, "winlog.channel", "Security", 8);
+    sh_event_add_int(e, "winlog.event_id", 4688);
+    sh_event_add_str(e, "process.executable", "C:\\W\\certutil.exe", 17);
+    sh_event_add_str(e, "winlog.event_data.SubjectUserName", "jwalsh", 6);
+    sh_event_add_str(e, "user.name", "jwalsh", 6);
+    sh_event_add_str(e, "user.domain", "LAB", 3);
+    sh_event_finish(e);
+    CHECK_STR(sv(e, "NewProcessName"), "C:\\W\\certutil.exe");
+    CHECK_STR(sv(e, "SubjectUserName"), "jwalsh");
+    CHECK(sv(e, "Image") == NULL);
+    CHECK(sv(e, "User") == NULL);
+    sh_event_unref(e);
 }
 
 TEST(non_windows_event) {
