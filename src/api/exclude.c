@@ -31,7 +31,7 @@ typedef enum xkind {
 
 typedef struct xcond {
     xkind kind;
-    const char *key;              /* as written, for messages */
+    char *key;                    /* as written, for messages (owned: the TOML tree is freed after parsing) */
     const sh_fieldref *refs[4];
     uint32_t nrefs;
     char **pats;                  /* lowered */
@@ -79,6 +79,7 @@ static void free_entry(xentry *e) {
     for (size_t c = 0; c < e->nconds; c++) {
         for (size_t i = 0; i < e->conds[c].npats; i++) free(e->conds[c].pats[i]);
         free(e->conds[c].pats);
+        free(e->conds[c].key);
     }
     free(e->conds);
 }
@@ -148,7 +149,6 @@ static bool shorthand(const char *k, xcond *c) {
     } else {
         return false;
     }
-    c->key = k;
     return true;
 }
 
@@ -187,9 +187,10 @@ static bool parse_entry(shrike_exclusions *x, const sh_toml *t, size_t idx, sh_d
                 xcond *c = add_cond(e);
                 memset(c, 0, sizeof *c);
                 c->kind = XK_FIELD;
-                c->key = v->keys[f];
+                c->key = xstrdup(v->keys[f]);
                 c->refs[c->nrefs++] = R(v->keys[f]);
                 if (!take_patterns(v->items[f], &c->pats, &c->npats)) {
+                    free(c->key);
                     e->nconds--;
                     sh_diag_set(d, x->file, v->items[f]->line, 0,
                                 "field '%s' must be a pattern or a non-empty array of patterns", v->keys[f]);
@@ -206,6 +207,7 @@ static bool parse_entry(shrike_exclusions *x, const sh_toml *t, size_t idx, sh_d
                 sh_diag_set(d, x->file, v->line, 0, "'%s' must be a pattern or a non-empty array of patterns", k);
                 return false;
             }
+            c.key = xstrdup(k);
             *add_cond(e) = c;
         }
     }
