@@ -280,8 +280,18 @@ static void arith_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out)
     uint32_t combos = 0;
     for (uint32_t i = 0; i < a.n; i++)
         for (uint32_t j = 0; j < b.n && combos < ev->combo_limit; j++, combos++) {
-            sh_value r;
-            if (sh_arith(ev, n->op, &a.v[i], &b.v[j], &r)) sh_vb_push(ev, &vb, &r);
+            sh_value r, x = a.v[i], y = b.v[j];
+            if (n->flags & SH_IRF_NUMTEXT) {
+                sh_value p;
+                if (x.type == SH_STR && sh_parse_num(x.s, x.len, &p)) x = p;
+                if (y.type == SH_STR && sh_parse_num(y.s, y.len, &p)) y = p;
+                /* Splunk divides exactly: 7/2 is 3.5 (8/2 stays 4) */
+                if (n->op == SH_DIV && x.type == SH_INT && y.type == SH_INT && y.i != 0 && x.i % y.i != 0) {
+                    x.type = SH_FLOAT;
+                    x.f = (double)x.i;
+                }
+            }
+            if (sh_arith(ev, n->op, &x, &y, &r)) sh_vb_push(ev, &vb, &r);
         }
     sh_vb_done(&vb, out);
 }
@@ -356,10 +366,19 @@ static bool cmp_holds(uint8_t op, int c) {
     }
 }
 
+/* SH_IRF_NUMTEXT: two texts that both read as numbers compare as numbers */
+static int cmp_flags(const sh_value *x, const sh_value *y, uint16_t flags) {
+    if ((flags & SH_IRF_NUMTEXT) && x->type == SH_STR && y->type == SH_STR) {
+        sh_value p, q;
+        if (sh_parse_num(x->s, x->len, &p) && sh_parse_num(y->s, y->len, &q)) return num_cmp(&p, &q);
+    }
+    return sh_value_cmp(x, y, flags & SH_IRF_CI);
+}
+
 /* does value x satisfy `x op b` for some value of b */
-static bool cmp_any_rhs(uint8_t op, const sh_value *x, const sh_vals *b, bool ci) {
+static bool cmp_any_rhs(uint8_t op, const sh_value *x, const sh_vals *b, uint16_t flags) {
     for (uint32_t j = 0; j < b->n; j++)
-        if (b->v[j].type != SH_NULL && cmp_holds(op, sh_value_cmp(x, &b->v[j], ci))) return true;
+        if (b->v[j].type != SH_NULL && cmp_holds(op, cmp_flags(x, &b->v[j], flags))) return true;
     return false;
 }
 
@@ -367,7 +386,6 @@ static sh_tri eval_cmp(sh_eval *ev, const sh_ir *n, sh_event *e) {
     sh_vals a, b;
     sh_ir_values(ev, n->args[0], e, &a);
     sh_ir_values(ev, n->args[1], e, &b);
-    bool ci = n->flags & SH_IRF_CI;
     bool an = has_nonnull(&a), bn = has_nonnull(&b);
     if (!an || !bn) {
         if (n->op != SH_CMP_EQ && n->op != SH_CMP_NE) return SH_NULLT;
@@ -383,7 +401,7 @@ static sh_tri eval_cmp(sh_eval *ev, const sh_ir *n, sh_event *e) {
     bool all = n->flags & SH_IRF_ALL, res = all;
     for (uint32_t i = 0; i < a.n; i++) {
         if (a.v[i].type == SH_NULL) continue;
-        bool h = cmp_any_rhs(op, &a.v[i], &b, ci);
+        bool h = cmp_any_rhs(op, &a.v[i], &b, n->flags);
         if (all && !h) { res = false; break; }
         if (!all && h) { res = true; break; }
     }
@@ -407,7 +425,7 @@ static bool in_item(sh_eval *ev, const sh_ir *n, uint32_t k, const sh_value *x, 
         *null = true;
         return false;
     }
-    return cmp_any_rhs(SH_CMP_EQ, x, &b, n->flags & SH_IRF_CI);
+    return cmp_any_rhs(SH_CMP_EQ, x, &b, n->flags);
 }
 
 /* one value against the list: through the string set when there is one */

@@ -28,6 +28,39 @@ static const sh_func_info funcs[SH_FN_COUNT_] = {
     {"substring", SH_FN_SUBSTRING, 2, 3, false},
     {"subtract", SH_FN_SUBTRACT, 2, 2, false},
     {"sigma:timepart", SH_FN_TIMEPART, 2, 2, false},
+    {"spl:if", SH_FN_SPL_IF, 3, 3, false},
+    {"spl:case", SH_FN_SPL_CASE, 2, 255, false},
+    {"spl:coalesce", SH_FN_SPL_COALESCE, 1, 255, false},
+    {"spl:lower", SH_FN_SPL_LOWER, 1, 1, false},
+    {"spl:upper", SH_FN_SPL_UPPER, 1, 1, false},
+    {"spl:len", SH_FN_SPL_LEN, 1, 1, false},
+    {"spl:substr", SH_FN_SPL_SUBSTR, 2, 3, false},
+    {"spl:replace", SH_FN_SPL_REPLACE, 3, 3, false},
+    {"spl:split", SH_FN_SPL_SPLIT, 2, 2, false},
+    {"spl:mvindex", SH_FN_SPL_MVINDEX, 2, 3, false},
+    {"spl:mvcount", SH_FN_SPL_MVCOUNT, 1, 1, false},
+    {"spl:mvjoin", SH_FN_SPL_MVJOIN, 2, 2, false},
+    {"spl:mvappend", SH_FN_SPL_MVAPPEND, 1, 255, false},
+    {"spl:tostring", SH_FN_SPL_TOSTRING, 1, 2, false},
+    {"spl:tonumber", SH_FN_SPL_TONUMBER, 1, 2, false},
+    {"spl:strftime", SH_FN_SPL_STRFTIME, 2, 2, false},
+    {"spl:now", SH_FN_SPL_NOW, 0, 0, false},
+    {"spl:like", SH_FN_SPL_LIKE, 2, 2, false},
+    {"spl:plus", SH_FN_SPL_PLUS, 2, 2, false},
+    {"spl:concat", SH_FN_SPL_CONCAT, 2, 2, false},
+    {"spl:trim", SH_FN_SPL_TRIM, 1, 2, false},
+    {"spl:ltrim", SH_FN_SPL_LTRIM, 1, 2, false},
+    {"spl:rtrim", SH_FN_SPL_RTRIM, 1, 2, false},
+    {"spl:abs", SH_FN_SPL_ABS, 1, 1, false},
+    {"spl:round", SH_FN_SPL_ROUND, 1, 2, false},
+    {"spl:floor", SH_FN_SPL_FLOOR, 1, 1, false},
+    {"spl:ceiling", SH_FN_SPL_CEIL, 1, 1, false},
+    {"spl:isnum", SH_FN_SPL_ISNUM, 1, 1, false},
+    {"spl:isstr", SH_FN_SPL_ISSTR, 1, 1, false},
+    {"spl:cidrmatch", SH_FN_SPL_CIDRMATCH, 2, 2, false},
+    {"spl:in", SH_FN_SPL_IN, 2, 255, false},
+    {"spl:mvdedup", SH_FN_SPL_MVDEDUP, 1, 1, false},
+    {"spl:strptime", SH_FN_SPL_STRPTIME, 2, 2, false},
 };
 
 const sh_func_info *sh_func_lookup(const char *name, size_t n) {
@@ -324,6 +357,10 @@ static bool call_one(sh_eval *ev, const sh_ir *n, const sh_value *a, uint32_t na
 #define SH_MAX_FN_ARGS 64
 
 void sh_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
+    if (n->op >= SH_FN_SPL_FIRST_) {
+        sh_spl_func_eval(ev, n, e, out);
+        return;
+    }
     static const sh_value null_v = {.type = SH_NULL, .s = "null", .len = 4};
     uint32_t na = n->nargs < SH_MAX_FN_ARGS ? n->nargs : SH_MAX_FN_ARGS;
     /* cidrMatch's blocks are pre-parsed: only its first argument is evaluated */

@@ -58,6 +58,17 @@ typedef enum sh_func_id {
     SH_FN_TIMEPART,     /* Sigma's time modifiers: timepart(value, unit) with unit
                          * 0 minute, 1 hour, 2 day, 3 week (ISO), 4 month, 5 year;
                          * not reachable from EQL (its name is no identifier) */
+    /* Splunk's eval functions (func_spl.c; named "spl:NAME" so that no EQL
+     * query can reach them). They see each argument's whole value set
+     * (multivalue fields), and if/case/coalesce evaluate lazily. */
+    SH_FN_SPL_FIRST_,
+    SH_FN_SPL_IF = SH_FN_SPL_FIRST_, SH_FN_SPL_CASE, SH_FN_SPL_COALESCE, SH_FN_SPL_LOWER,
+    SH_FN_SPL_UPPER, SH_FN_SPL_LEN, SH_FN_SPL_SUBSTR, SH_FN_SPL_REPLACE, SH_FN_SPL_SPLIT,
+    SH_FN_SPL_MVINDEX, SH_FN_SPL_MVCOUNT, SH_FN_SPL_MVJOIN, SH_FN_SPL_MVAPPEND, SH_FN_SPL_TOSTRING,
+    SH_FN_SPL_TONUMBER, SH_FN_SPL_STRFTIME, SH_FN_SPL_NOW, SH_FN_SPL_LIKE, SH_FN_SPL_PLUS,
+    SH_FN_SPL_CONCAT, SH_FN_SPL_TRIM, SH_FN_SPL_LTRIM, SH_FN_SPL_RTRIM, SH_FN_SPL_ABS,
+    SH_FN_SPL_ROUND, SH_FN_SPL_FLOOR, SH_FN_SPL_CEIL, SH_FN_SPL_ISNUM, SH_FN_SPL_ISSTR,
+    SH_FN_SPL_CIDRMATCH, SH_FN_SPL_IN, SH_FN_SPL_MVDEDUP, SH_FN_SPL_STRPTIME,
     SH_FN_COUNT_
 } sh_func_id;
 
@@ -74,6 +85,8 @@ enum {
     SH_IRF_LOWERED = 1u << 7,   /* WILDCARD (CI) on a field: the field's values are folded
                                  * once per event and kept in the event as a derived field
                                  * (ref names it), shared by every rule (sh_ir_lower_cache) */
+    SH_IRF_NUMTEXT = 1u << 8,   /* CMP, ARITH (SPL): text that reads as a number counts as
+                                 * one (Splunk compares "10" > "9" and adds "1" + 2) */
 };
 
 /* One wildcard pattern: '*' any run, '?' one character; no escapes. */
@@ -265,5 +278,16 @@ const sh_func_info *sh_func_lookup(const char *name, size_t n); /* case-insensit
 const sh_func_info *sh_func_info_of(sh_func_id id);
 /* Evaluate a function call node into out (results in scratch). */
 void sh_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out);
+/* Splunk's functions (func_spl.c): the SPL front end's name table, the
+ * evaluation of SH_FN_SPL_* nodes and the time now() returns (set once per
+ * search, so every row of a run sees the same value). */
+typedef struct sh_spl_func {
+    const char *name;
+    sh_func_id id;
+    uint8_t min_args, max_args;   /* max 255 = variadic */
+} sh_spl_func;
+const sh_spl_func *sh_spl_func_lookup(const char *name, size_t n);   /* case-sensitive, as Splunk */
+void sh_spl_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out);
+void sh_spl_set_now(double epoch_seconds);
 
 #endif

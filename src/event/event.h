@@ -71,6 +71,8 @@ typedef struct sh_event {
     const char *raw;         /* original document text (JSON) in the arena, or NULL */
     size_t raw_len;
     uint8_t raw_kind;        /* SH_RAW_JSON ... */
+    bool plain;              /* no field-model derivations: the event's own fields are
+                              * all it has (an SPL result row after table or stats) */
 } sh_event;
 
 enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1, SH_RAW_XML = 2 /* the <Event>...</Event> text */ };

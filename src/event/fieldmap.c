@@ -552,6 +552,10 @@ static void derive_raw(sh_event *e, sh_field *out) {
 
 static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     sh_field *f;
+    if (e->plain) {
+        f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
+        return f && !f->derived ? f : NULL;
+    }
     if (ref->view != SH_VIEW_DEFAULT) {
         /* the event's own field, never another view's derivation */
         f = sh_event_find(e, ref->name, ref->nlen, ref->hash);
