@@ -631,44 +631,75 @@ static void do_fields_minus(spl_cmd *c, sh_event *r) {
     }
 }
 
-static void do_rename(spl_cmd *c, sh_event *r) {
+/* the name a rename gives field `name` (NULL: no rule applies); *buf holds it */
+static const char *renamed(spl_cmd *c, const char *name, size_t n, sh_buf *buf) {
+    const char *res = NULL;
     for (uint32_t k = 0; k < c->n; k++) {
         const char *from = c->names[k], *to = c->names2[k];
         const char *star = strchr(from, '*');
         if (!star) {
-            const sh_field *f = row_get(r, c->refs[k]);
-            if (!f) continue;
-            uint32_t nv = f->nvals;
-            sh_value *vs = sh_arena_alloc(&r->arena, (nv ? nv : 1) * sizeof *vs);
-            memcpy(vs, f->vals, nv * sizeof *vs);
-            set_values(r, from, strlen(from), NULL, 0);
-            set_values(r, to, strlen(to), vs, nv);
+            if (strlen(from) == n && memcmp(from, name, n) == 0) res = to;
             continue;
         }
+        if (!wild_eq(from, name, n)) continue;
         size_t pre = (size_t)(star - from), suf = strlen(star + 1);
         const char *tstar = strchr(to, '*');
-        uint32_t nf = r->nfields;
-        for (uint32_t i = 0; i < nf; i++) {
-            sh_field *f = r->fields[i];
-            if (f->derived || !f->nvals || !wild_eq(from, f->name, f->nlen)) continue;
-            sh_buf nb = {0};
-            if (tstar) {
-                sh_buf_put(&nb, to, (size_t)(tstar - to));
-                sh_buf_put(&nb, f->name + pre, f->nlen - pre - suf);
-                sh_buf_puts(&nb, tstar + 1);
-            } else {
-                sh_buf_puts(&nb, to);
-            }
-            if (nb.len != f->nlen || memcmp(nb.data, f->name, nb.len) != 0) {
-                uint32_t nv = f->nvals;
-                sh_value *vs = sh_arena_alloc(&r->arena, nv * sizeof *vs);
-                memcpy(vs, f->vals, nv * sizeof *vs);
-                f->nvals = 0;
-                set_values(r, nb.data, nb.len, vs, nv);
-            }
-            sh_buf_free(&nb);
+        sh_buf_clear(buf);
+        if (tstar) {
+            sh_buf_put(buf, to, (size_t)(tstar - to));
+            sh_buf_put(buf, name + pre, n - pre - suf);
+            sh_buf_puts(buf, tstar + 1);
+        } else {
+            sh_buf_puts(buf, to);
         }
+        res = sh_buf_cstr(buf);
     }
+    return res;
+}
+
+/* rename: a new row with the fields in their places under their new names
+ * (a field already called the new name gives way); a renamed field the row
+ * does not carry itself but the Splunk view derives comes last */
+static sh_event *do_rename(spl_cmd *c, sh_event *r) {
+    sh_event *t = row_like(r, false);
+    t->plain = r->plain;
+    sh_buf nb = {0};
+    /* the new names, to drop the fields they replace */
+    spl_strset targets = {0};
+    bool fresh;
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        const sh_field *f = r->fields[i];
+        if (f->derived || !f->nvals) continue;
+        const char *nn = renamed(c, f->name, f->nlen, &nb);
+        if (nn) strset_slot(&targets, nn, strlen(nn), &fresh);
+    }
+    for (uint32_t k = 0; k < c->n; k++)
+        if (c->refs[k]) strset_slot(&targets, c->names2[k], strlen(c->names2[k]), &fresh);
+    for (uint32_t i = 0; i < r->nfields; i++) {
+        const sh_field *f = r->fields[i];
+        if (f->derived) continue;
+        const char *nn = renamed(c, f->name, f->nlen, &nb);
+        if (nn) {
+            if (f->nvals) set_values(t, nn, strlen(nn), f->vals, f->nvals);
+            continue;
+        }
+        if (strset_find(&targets, f->name, f->nlen)) continue;
+        if (!sh_event_find(t, f->name, f->nlen, f->hash)) set_values(t, f->name, f->nlen, f->vals, f->nvals);
+        if (!f->nvals) sh_event_field_get_or_add(t, f->name, f->nlen, NULL); /* a hidden field stays hidden */
+    }
+    for (uint32_t k = 0; k < c->n; k++) {
+        if (!c->refs[k] || sh_event_find_cstr(t, c->names2[k])) continue;
+        const sh_field *own = sh_event_find_cstr(r, c->names[k]);
+        if (own && !own->derived) continue;
+        const sh_field *f = row_get(r, c->refs[k]);
+        if (f) set_values(t, c->names2[k], strlen(c->names2[k]), f->vals, f->nvals);
+        set_values(t, c->names[k], strlen(c->names[k]), NULL, 0); /* hides the derivation */
+    }
+    for (uint32_t i = 0; i < targets.cap; i++) free(targets.keys[i]);
+    free(targets.keys);
+    free(targets.counts);
+    sh_buf_free(&nb);
+    return t;
 }
 
 static void do_fillnull(spl_cmd *c, sh_event *r) {
@@ -751,7 +782,10 @@ static void run_from(spl_q *q, spl_pipe *p, uint32_t i, spl_row row) {
             row.ev = do_table(c, r, c->kind == C_FIELDS);
             sh_event_unref(r);
             break;
-        case C_RENAME: do_rename(c, r); break;
+        case C_RENAME:
+            row.ev = do_rename(c, r);
+            sh_event_unref(r);
+            break;
         case C_FILLNULL: do_fillnull(c, r); break;
         case C_HEAD:
             if (c->seen >= c->count) { row_drop(row); return; }
