@@ -209,12 +209,16 @@ static char *read_name(P *p, size_t *len) {
     return xstrndup(p->s + st, *len);
 }
 
-static void push_name(spl_cmd *c, char *name, size_t n, bool with_ref) {
+/* with_ref: resolve the name in the Splunk view, unless it is a pattern (table, fields) */
+static void push_name_ref(spl_cmd *c, char *name, size_t n, bool with_ref, bool literal);
+static void push_name(spl_cmd *c, char *name, size_t n, bool with_ref) { push_name_ref(c, name, n, with_ref, false); }
+
+static void push_name_ref(spl_cmd *c, char *name, size_t n, bool with_ref, bool literal) {
     c->names = realloc(c->names, (c->n + 1) * sizeof *c->names);
     c->refs = realloc(c->refs, (c->n + 1) * sizeof *c->refs);
     if (!c->names || !c->refs) abort();
     c->names[c->n] = name;
-    c->refs[c->n] = with_ref && !strchr(name, '*') ? spl_ref(name, n) : NULL;
+    c->refs[c->n] = with_ref && (literal || !strchr(name, '*')) ? spl_ref(name, n) : NULL;
     c->n++;
 }
 
@@ -426,9 +430,9 @@ static spl_cond *parse_primary(P *p) {
             for (;;) {
                 ws(p);
                 if (peek(p) == ')') { p->i++; break; }
-                size_t vn;
+                size_t vn, before = p->i;
                 char *v = read_value(p, &vn);
-                if (!v || (!vn && peek(p) != '"' && p->s[p->i - 1] != '"')) {
+                if (!v || p->i == before) { /* no value read: a stray character */
                     free(v);
                     if (!p->err) FAIL(p, "expected a value or ')' in the IN list");
                     break;
@@ -929,7 +933,11 @@ static bool parse_bool_word(P *p, bool *out) {
 }
 
 /* a list of field names (separated by spaces and/or commas) up to the command's end or a keyword */
-static bool parse_names(P *p, spl_cmd *c, const char *stop_kw, bool refs) {
+static bool parse_names_lit(P *p, spl_cmd *c, const char *stop_kw, bool refs, bool literal);
+static bool parse_names(P *p, spl_cmd *c, const char *stop_kw, bool refs) { return parse_names_lit(p, c, stop_kw, refs, false); }
+
+/* literal: names are field names even with a '*' in them (stats by, dedup, fillnull) */
+static bool parse_names_lit(P *p, spl_cmd *c, const char *stop_kw, bool refs, bool literal) {
     for (;;) {
         ws(p);
         if (at_cmd_end(p)) break;
@@ -939,7 +947,7 @@ static bool parse_names(P *p, spl_cmd *c, const char *stop_kw, bool refs) {
         size_t n;
         char *name = read_name(p, &n);
         if (!name) return p->err ? false : FAIL(p, "expected a field name");
-        push_name(c, name, n, refs);
+        push_name_ref(c, name, n, refs, literal);
     }
     return true;
 }
@@ -1035,7 +1043,7 @@ static bool parse_stats(P *p, spl_cmd *c) {
     if (!c->naggs) return FAIL(p, "%s needs at least one function (count, dc(FIELD), ...)", c->kind == C_STATS ? "stats" : "eventstats");
     if (at_kw(p, "by", true)) {
         p->i += 2;
-        if (!parse_names(p, c, NULL, true)) return false;
+        if (!parse_names_lit(p, c, NULL, true, true)) return false;
         if (!c->n) return FAIL(p, "expected fields after 'by'");
     }
     return true;
@@ -1153,7 +1161,7 @@ static bool parse_dedup(P *p, spl_cmd *c) {
         size_t n;
         char *name = read_name(p, &n);
         if (!name || !n) { free(name); return p->err ? false : FAIL(p, "expected a field name"); }
-        push_name(c, name, n, true);
+        push_name_ref(c, name, n, true, true);
     }
     if (!c->n) return FAIL(p, "dedup needs at least one field");
     return true;
@@ -1303,7 +1311,7 @@ static spl_cmd *parse_command(P *p, bool first, spl_pipe *pipe) {
             ok = skip_eq(p) && (c->fill = read_value(p, &vn)) != NULL;
         }
         if (ok && !c->fill) c->fill = xstrndup("0", 1);
-        ok = ok && parse_names(p, c, NULL, true);
+        ok = ok && parse_names_lit(p, c, NULL, true, true);
     } else {
         fail_at(p, st, "command '%.*s' is not supported (shrike runs: %s)", (int)wn, w, supported);
         return NULL;

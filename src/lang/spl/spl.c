@@ -462,7 +462,7 @@ static group *group_of(spl_q *q, spl_cmd *c, sh_event *row) {
     group *gr = &g->g[g->n++];
     *slot = g->n;
     memset(gr, 0, sizeof *gr);
-    gr->key = strdup(key.data ? key.data : "");
+    gr->key = strdup(sh_buf_cstr(&key));
     gr->parts = calloc(c->n ? c->n : 1, sizeof *gr->parts);
     gr->st = calloc(c->naggs, sizeof *gr->st);
     if (!gr->key || !gr->parts || !gr->st) abort();
@@ -927,8 +927,10 @@ static void finish_cmd(spl_q *q, spl_pipe *p, uint32_t i) {
         /* the index holds positions: sort a copy of the order only */
         group *order = malloc((g->n ? g->n : 1) * sizeof *order);
         if (!order) abort();
-        memcpy(order, g->g, g->n * sizeof *order);
-        qsort(order, g->n, sizeof *order, group_cmp);
+        if (g->n) {
+            memcpy(order, g->g, g->n * sizeof *order);
+            qsort(order, g->n, sizeof *order, group_cmp);
+        }
         for (uint32_t k = 0; k < g->n; k++) {
             sh_event *r = sh_event_new();
             r->plain = true;
