@@ -31,4 +31,24 @@ bool sh_arith(sh_eval *ev, uint8_t op, const sh_value *x, const sh_value *y, sh_
 bool sh_parse_int(const char *s, size_t n, int base, int64_t *out);
 bool sh_parse_num(const char *s, size_t n, sh_value *out);   /* int or float, text not set */
 
+/* UTF-8 code points: the length of the one at byte i (clipped to n), how
+ * many s holds, and the byte offset of code point number cp (n past the end) */
+static inline size_t sh_cp_len(const char *s, size_t i, size_t n) {
+    unsigned char c = (unsigned char)s[i];
+    size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    return i + k > n ? n - i : k;
+}
+
+static inline size_t sh_cp_count(const char *s, size_t n) {
+    size_t c = 0;
+    for (size_t i = 0; i < n; i += sh_cp_len(s, i, n)) c++;
+    return c;
+}
+
+static inline size_t sh_cp_offset(const char *s, size_t n, size_t cp) {
+    size_t i = 0;
+    while (cp-- > 0 && i < n) i += sh_cp_len(s, i, n);
+    return i;
+}
+
 #endif

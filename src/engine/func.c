@@ -73,24 +73,6 @@ const sh_func_info *sh_func_info_of(sh_func_id id) { return &funcs[id]; }
 
 /* ------------------------------------------------------------ text tools */
 
-static size_t cp_len(const char *s, size_t i, size_t n) {
-    unsigned char c = (unsigned char)s[i];
-    size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    return i + k > n ? n - i : k;
-}
-
-static size_t cp_count(const char *s, size_t n) {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i += cp_len(s, i, n)) c++;
-    return c;
-}
-
-/* byte offset of code point index cp (n when past the end) */
-static size_t cp_offset(const char *s, size_t n, size_t cp) {
-    size_t i = 0;
-    while (cp-- > 0 && i < n) i += cp_len(s, i, n);
-    return i;
-}
 
 /* does needle match s at byte i? returns the bytes of s it spans, or -1 */
 static long match_at(const char *s, size_t n, size_t i, const char *p, size_t pn, bool ci) {
@@ -98,7 +80,7 @@ static long match_at(const char *s, size_t n, size_t i, const char *p, size_t pn
     size_t j = 0, k = i;
     while (j < pn) {
         if (k >= n) return -1;
-        size_t a = cp_len(s, k, n), b = cp_len(p, j, pn);
+        size_t a = sh_cp_len(s, k, n), b = sh_cp_len(p, j, pn);
         if (!sh_memieq(s + k, a, p + j, b)) return -1;
         k += a;
         j += b;
@@ -110,7 +92,7 @@ static long match_at(const char *s, size_t n, size_t i, const char *p, size_t pn
 static long find(const char *s, size_t n, const char *p, size_t pn, size_t from, bool ci, bool last,
                  size_t *mlen) {
     long found = -1;
-    for (size_t i = from; i <= n; i += (i < n ? cp_len(s, i, n) : 1)) {
+    for (size_t i = from; i <= n; i += (i < n ? sh_cp_len(s, i, n) : 1)) {
         long m = match_at(s, n, i, p, pn, ci);
         if (m >= 0) {
             found = (long)i;
@@ -205,12 +187,12 @@ static bool fn_indexof(sh_eval *ev, bool ci, const sh_value *a, uint32_t na, sh_
     int64_t start = 0;
     if (na > 2 && !int_arg(&a[2], &start)) return false;
     if (start < 0) start = 0;
-    size_t chars = cp_count(a[0].s, a[0].len);
+    size_t chars = sh_cp_count(a[0].s, a[0].len);
     if ((uint64_t)start > chars) return false;
-    size_t from = cp_offset(a[0].s, a[0].len, (size_t)start), ml;
+    size_t from = sh_cp_offset(a[0].s, a[0].len, (size_t)start), ml;
     long pos = find(a[0].s, a[0].len, a[1].s, a[1].len, from, ci, false, &ml);
     if (pos < 0) return false;
-    *r = sh_mk_int(ev, (int64_t)cp_count(a[0].s, (size_t)pos));
+    *r = sh_mk_int(ev, (int64_t)sh_cp_count(a[0].s, (size_t)pos));
     return true;
 }
 
@@ -251,7 +233,7 @@ static bool fn_number(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *r) 
 
 static bool fn_substring(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *r) {
     if (a[0].type == SH_NULL) return false;
-    int64_t len = (int64_t)cp_count(a[0].s, a[0].len), st, en = len;
+    int64_t len = (int64_t)sh_cp_count(a[0].s, a[0].len), st, en = len;
     if (!int_arg(&a[1], &st)) return false;
     if (na > 2 && a[2].type != SH_NULL && !int_arg(&a[2], &en)) return false;
     if (st < 0) st = st + len < 0 ? 0 : st + len;
@@ -259,7 +241,7 @@ static bool fn_substring(sh_eval *ev, const sh_value *a, uint32_t na, sh_value *
     if (st > len) st = len;
     if (en > len) en = len;
     if (st >= en) { *r = sh_value_str("", 0); return true; }
-    size_t b0 = cp_offset(a[0].s, a[0].len, (size_t)st), b1 = cp_offset(a[0].s, a[0].len, (size_t)en);
+    size_t b0 = sh_cp_offset(a[0].s, a[0].len, (size_t)st), b1 = sh_cp_offset(a[0].s, a[0].len, (size_t)en);
     *r = sh_mk_str(ev, a[0].s + b0, b1 - b0);
     return true;
 }
@@ -341,7 +323,7 @@ static bool call_one(sh_eval *ev, const sh_ir *n, const sh_value *a, uint32_t na
     case SH_FN_INDEXOF: return fn_indexof(ev, ci, a, na, r);
     case SH_FN_LENGTH:
         if (a[0].type == SH_NULL) return false;
-        *r = sh_mk_int(ev, (int64_t)cp_count(a[0].s, a[0].len));
+        *r = sh_mk_int(ev, (int64_t)sh_cp_count(a[0].s, a[0].len));
         return true;
     case SH_FN_NUMBER: return fn_number(ev, a, na, r);
     case SH_FN_STRING:

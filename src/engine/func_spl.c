@@ -83,23 +83,6 @@ static bool as_int(const sh_value *v, int64_t *out) {
     return true;
 }
 
-static size_t cp_len(const char *s, size_t i, size_t n) {
-    unsigned char c = (unsigned char)s[i];
-    size_t k = c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    return i + k > n ? n - i : k;
-}
-
-static size_t cp_count(const char *s, size_t n) {
-    size_t c = 0;
-    for (size_t i = 0; i < n; i += cp_len(s, i, n)) c++;
-    return c;
-}
-
-static size_t cp_offset(const char *s, size_t n, size_t cp) {
-    size_t i = 0;
-    while (cp-- > 0 && i < n) i += cp_len(s, i, n);
-    return i;
-}
 
 static void push(sh_eval *ev, sh_vbuild *b, sh_value v) { sh_vb_push(ev, b, &v); }
 
@@ -119,12 +102,12 @@ static bool like_match(const char *p, size_t pn, const char *s, size_t sn) {
             star_p = ++pi;
             star_s = si;
         } else if (pi < pn && (p[pi] == '_' || p[pi] == s[si])) {
-            if (p[pi] == '_') si += cp_len(s, si, sn);
+            if (p[pi] == '_') si += sh_cp_len(s, si, sn);
             else si++;
             pi++;
         } else if (star_p != (size_t)-1) {
             pi = star_p;
-            si = star_s + cp_len(s, star_s, sn);
+            si = star_s + sh_cp_len(s, star_s, sn);
             star_s = si;
         } else {
             return false;
@@ -164,13 +147,13 @@ static sh_value lower_upper(sh_eval *ev, const sh_value *v, bool upper) {
 
 /* substr(X, start[, length]): 1-based; a negative start counts from the end */
 static bool substr_value(sh_eval *ev, const sh_value *v, int64_t st, bool haslen, int64_t len, sh_value *r) {
-    int64_t chars = (int64_t)cp_count(v->s, v->len);
+    int64_t chars = (int64_t)sh_cp_count(v->s, v->len);
     int64_t from = st > 0 ? st - 1 : st < 0 ? chars + st : 0;
     if (from < 0) from = 0;
     if (from > chars) from = chars;
     int64_t to = haslen ? from + (len < 0 ? 0 : len) : chars;
     if (to > chars) to = chars;
-    size_t b0 = cp_offset(v->s, v->len, (size_t)from), b1 = cp_offset(v->s, v->len, (size_t)to);
+    size_t b0 = sh_cp_offset(v->s, v->len, (size_t)from), b1 = sh_cp_offset(v->s, v->len, (size_t)to);
     *r = sh_mk_str(ev, v->s + b0, b1 > b0 ? b1 - b0 : 0);
     return true;
 }
@@ -444,7 +427,7 @@ void sh_spl_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
             switch ((sh_func_id)n->op) {
             case SH_FN_SPL_LOWER: r = lower_upper(ev, &t, false); break;
             case SH_FN_SPL_UPPER: r = lower_upper(ev, &t, true); break;
-            case SH_FN_SPL_LEN: r = sh_mk_int(ev, (int64_t)cp_count(t.s, t.len)); break;
+            case SH_FN_SPL_LEN: r = sh_mk_int(ev, (int64_t)sh_cp_count(t.s, t.len)); break;
             case SH_FN_SPL_TRIM:
             case SH_FN_SPL_LTRIM:
             case SH_FN_SPL_RTRIM: r = trim_value(ev, (sh_func_id)n->op, &t, extra); break;
@@ -465,8 +448,8 @@ void sh_spl_func_eval(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
         y = first_nonnull(&b);
         if (!x || !y) break;
         if (y->len == 0) {
-            for (size_t i = 0; i < x->len; i += cp_len(x->s, i, x->len))
-                push(ev, &vb, sh_mk_str(ev, x->s + i, cp_len(x->s, i, x->len)));
+            for (size_t i = 0; i < x->len; i += sh_cp_len(x->s, i, x->len))
+                push(ev, &vb, sh_mk_str(ev, x->s + i, sh_cp_len(x->s, i, x->len)));
             break;
         }
         for (size_t i = 0;;) {

@@ -472,6 +472,25 @@ static group *group_of(spl_q *q, spl_cmd *c, sh_event *row) {
     return gr;
 }
 
+/* the one group of stats/eventstats without `by` */
+static group *single_group(spl_cmd *c) {
+    if (!c->groups) {
+        c->groups = calloc(1, sizeof *c->groups);
+        if (!c->groups) abort();
+    }
+    spl_groups *g = c->groups;
+    if (!g->n) {
+        g->g = calloc(1, sizeof *g->g);
+        if (!g->g) abort();
+        g->cap = g->n = 1;
+        g->g[0].st = calloc(c->naggs ? c->naggs : 1, sizeof(aggst));
+        g->g[0].key = strdup("");
+        g->g[0].parts = calloc(1, sizeof(char *));
+        if (!g->g[0].st || !g->g[0].key || !g->g[0].parts) abort();
+    }
+    return &g->g[0];
+}
+
 static uint32_t cmp_nby;
 static int group_cmp(const void *a, const void *b) {
     const group *x = a, *y = b;
@@ -816,18 +835,7 @@ static void run_from(spl_q *q, spl_pipe *p, uint32_t i, spl_row row) {
             if (c->n) {
                 g = group_of(q, c, r);
             } else {
-                if (!c->groups) {
-                    c->groups = calloc(1, sizeof *c->groups);
-                    if (!c->groups) abort();
-                }
-                if (!c->groups->n) {
-                    c->groups->g = calloc(1, sizeof *c->groups->g);
-                    c->groups->cap = c->groups->n = 1;
-                    c->groups->g[0].st = calloc(c->naggs, sizeof(aggst));
-                    c->groups->g[0].key = strdup("");
-                    c->groups->g[0].parts = calloc(1, sizeof(char *));
-                }
-                g = &c->groups->g[0];
+                g = single_group(c);
             }
             if (g)
                 for (uint32_t k = 0; k < c->naggs; k++) agg_add(&c->aggs[k], &g->st[k], r);
@@ -842,17 +850,7 @@ static void run_from(spl_q *q, spl_pipe *p, uint32_t i, spl_row row) {
             }
             group *g = NULL;
             if (c->n) g = group_of(q, c, r);
-            else {
-                if (!c->groups) {
-                    c->groups = calloc(1, sizeof *c->groups);
-                    c->groups->g = calloc(1, sizeof *c->groups->g);
-                    c->groups->cap = c->groups->n = 1;
-                    c->groups->g[0].st = calloc(c->naggs, sizeof(aggst));
-                    c->groups->g[0].key = strdup("");
-                    c->groups->g[0].parts = calloc(1, sizeof(char *));
-                }
-                g = &c->groups->g[0];
-            }
+            else g = single_group(c);
             if (g)
                 for (uint32_t k = 0; k < c->naggs; k++) agg_add(&c->aggs[k], &g->st[k], r);
             rows_push(&c->buf, row);
@@ -912,15 +910,7 @@ static void finish_cmd(spl_q *q, spl_pipe *p, uint32_t i) {
         break;
     }
     case C_STATS: {
-        if (!c->groups && !c->n) {
-            /* no rows at all: one row of empty aggregates (count 0) */
-            c->groups = calloc(1, sizeof *c->groups);
-            c->groups->g = calloc(1, sizeof *c->groups->g);
-            c->groups->cap = c->groups->n = 1;
-            c->groups->g[0].st = calloc(c->naggs, sizeof(aggst));
-            c->groups->g[0].key = strdup("");
-            c->groups->g[0].parts = calloc(1, sizeof(char *));
-        }
+        if (!c->n) single_group(c); /* no rows at all: one row of empty aggregates (count 0) */
         if (!c->groups) break;
         spl_groups *g = c->groups;
         cmp_nby = c->n;
