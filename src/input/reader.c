@@ -328,6 +328,46 @@ static void read_stream(rd *r, stream *s) {
     else read_sequence(r, s, false);
 }
 
+/* A plain EVTX file is read straight into memory (or mapped, when large):
+ * its signature is peeked with pread, so zlib's buffers and the first 128 KB
+ * read of the general path are skipped. Returns true when it took the file
+ * (fd closed), false to read it the general way (fd untouched, at offset 0). */
+static bool read_evtx_direct(rd *r, const char *path, int fd) {
+    char sig[8];
+    struct stat sb;
+    if (pread(fd, sig, 8, 0) != 8 || memcmp(sig, "ElfFile", 8) != 0) return false;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (uint64_t)sb.st_size > SIZE_MAX / 2)
+        return false;
+    size_t len = (size_t)sb.st_size, size = 0;
+    r->st->inputs++;
+    int done = -1;
+    if (len >= SH_EVTX_MAP_MIN) done = sh_evtx_read_file(path, r->o, r->sink, r->st, &size);
+    if (done < 0) {
+        char *buf = malloc(len ? len : 1);
+        if (!buf) abort();
+        size_t got = 0;
+        int rerr = 0;
+        while (got < len) {
+            ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
+            if (k < 0 && errno == EINTR) continue;
+            if (k < 0) rerr = errno;
+            if (k <= 0) break;
+            got += (size_t)k;
+        }
+        if (rerr) {
+            report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)got, strerror(rerr));
+            r->st->inputs_failed++;
+        }
+        size = got;
+        done = sh_evtx_read(path, buf, got, r->o, r->sink, r->st);
+        free(buf);
+    }
+    r->st->bytes += size;
+    if (!done) r->stopped = true;
+    close(fd);
+    return true;
+}
+
 static void read_file(rd *r, const char *path) {
     stream s = {0};
     s.name = path;
@@ -339,6 +379,7 @@ static void read_file(rd *r, const char *path) {
         r->st->inputs_failed++;
         return;
     }
+    if (fd != 0 && strcmp(path, "-") != 0 && read_evtx_direct(r, path, fd)) return;
     s.gz = gzdopen(fd, "rb");
     if (!s.gz) {
         close(fd);
