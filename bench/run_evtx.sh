@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     unsigned long n = 0;
     for (int i = 1; i < argc; i++) {
         /* as reader.c does: large files mapped, small ones read into memory */
-        sh_input_sink s = {on_event, on_error, &n};
+        sh_input_sink s = {on_event, on_error, &n, NULL};
         sh_input_stats st = {0};
         size_t size;
         if (sh_evtx_read_file(argv[i], NULL, &s, &st, &size) >= 0) continue;

@@ -74,7 +74,7 @@ static bool on_event(void *ctx, sh_event *e) { (void)e; (*(unsigned long *)ctx)+
 static void on_error(void *ctx, const sh_diag *d) { (void)ctx; (void)d; }
 int main(int argc, char **argv) {
     unsigned long n = 0;
-    sh_input_sink s = {on_event, on_error, &n};
+    sh_input_sink s = {on_event, on_error, &n, NULL};
     sh_input_stats st = {0};
     sh_input_opts o = {0};
     for (int i = 1; i < argc; i++) sh_input_read(argv[i], &o, &s, &st);

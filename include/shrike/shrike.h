@@ -38,6 +38,18 @@ const sh_query *shrike_rule_query(const shrike *s, size_t i);
 
 /* Feed one event (in time order). Alerts are delivered in rule order. */
 void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx);
+
+/* Work ahead on reading threads: shrike_prepare works out which rules an
+ * event can concern (the rule index and the literal prefilter, which need
+ * the event alone) and keeps that in the event, so that shrike_feed on the
+ * main thread only runs those rules. Call shrike_prepare_begin once, after
+ * the last rule is added and before any thread prepares; each thread uses
+ * its own workspace. Alerts are the same with or without it. */
+typedef struct shrike_ws shrike_ws;
+void shrike_prepare_begin(shrike *s);
+shrike_ws *shrike_ws_new(const shrike *s);
+void shrike_ws_free(shrike_ws *w);
+void shrike_prepare(const shrike *s, shrike_ws *w, sh_event *e);
 /* True when no rule can produce anything more (every one reached a head
  * limit): callers may stop reading. */
 bool shrike_done(const shrike *s);

@@ -238,17 +238,25 @@ typedef struct findex {
     bool all_sub;             /* no matcher could be built: every substring counts as present */
 } findex;
 
+/* what checking one event needs: one per thread */
+struct sh_prefilter_ws {
+    uint8_t *hit;              /* per rule: a literal of the rule is present */
+    hs_scratch_t *scratch;     /* for every field's matcher */
+    char *low;                 /* a value folded */
+    size_t lowcap;
+    unsigned gen;              /* the prefilter's generation it was made for */
+};
+
 struct sh_prefilter {
     sh_arena arena;
     findex *fields;
     size_t nfields;
     uint8_t *has_atoms;        /* per rule */
-    uint8_t *hit;              /* per event: a literal of the rule is present */
     uint32_t nrules;
     uint32_t indexed;          /* rules with a condition */
-    hs_scratch_t *scratch;     /* for every field's matcher */
-    char *low;                 /* a value folded */
-    size_t lowcap;
+    hs_scratch_t *scratch;     /* a prototype for every field's matcher */
+    sh_prefilter_ws ws;        /* the calling thread's (sh_prefilter_apply) */
+    unsigned gen;              /* changes with every rule added and matcher built */
 };
 
 sh_prefilter *sh_prefilter_new(void) {
@@ -269,10 +277,11 @@ void sh_prefilter_free(sh_prefilter *p) {
         if (p->fields[i].db) hs_free_database(p->fields[i].db);
     }
     if (p->scratch) hs_free_scratch(p->scratch);
-    free(p->low);
+    if (p->ws.scratch) hs_free_scratch(p->ws.scratch);
+    free(p->ws.low);
+    free(p->ws.hit);
     free(p->fields);
     free(p->has_atoms);
-    free(p->hit);
     sh_arena_free(&p->arena);
     free(p);
 }
@@ -333,11 +342,11 @@ void sh_prefilter_add(sh_prefilter *p, uint32_t rule, const sh_ir *const *filter
     if (rule >= p->nrules) {
         uint32_t n = rule + 1;
         p->has_atoms = realloc(p->has_atoms, n);
-        p->hit = realloc(p->hit, n);
-        if (!p->has_atoms || !p->hit) abort();
+        if (!p->has_atoms) abort();
         memset(p->has_atoms + p->nrules, 0, n - p->nrules);
         p->nrules = n;
     }
+    p->gen++;
     atoms all = {0};
     bool ok = nfilters > 0;
     for (uint32_t i = 0; i < nfilters && ok; i++) ok = atoms_of(filters[i], &all, &p->arena, 0);
@@ -365,6 +374,7 @@ static void build_matchers(sh_prefilter *p) {
         findex *f = &p->fields[i];
         if (!f->dirty) continue;
         f->dirty = false;
+        p->gen++;
         if (f->db) hs_free_database(f->db);
         f->db = NULL;
         f->all_sub = false;
@@ -400,7 +410,7 @@ static void build_matchers(sh_prefilter *p) {
 }
 
 typedef struct hit_ctx {
-    sh_prefilter *p;
+    sh_prefilter_ws *w;
     const table *sub;
 } hit_ctx;
 
@@ -408,43 +418,81 @@ static int on_sub(unsigned id, unsigned long long from, unsigned long long to, u
     (void)from, (void)to, (void)fl;
     hit_ctx *h = ctx;
     const slot *sl = &h->sub->slots[id];
-    for (uint32_t r = 0; r < sl->n; r++) h->p->hit[sl->rules[r]] = 1;
+    for (uint32_t r = 0; r < sl->n; r++) h->w->hit[sl->rules[r]] = 1;
     return 0;
 }
 
-static void mark_table(sh_prefilter *p, const table *t) {
+static void mark_table(sh_prefilter_ws *w, const table *t) {
     for (uint32_t k = 0; k < t->cap; k++)
-        for (uint32_t r = 0; r < t->slots[k].n; r++) p->hit[t->slots[k].rules[r]] = 1;
+        for (uint32_t r = 0; r < t->slots[k].n; r++) w->hit[t->slots[k].rules[r]] = 1;
 }
 
-void sh_prefilter_apply(sh_prefilter *p, sh_event *e, uint8_t *active) {
+/* size a workspace for the prefilter as it is now (rules and matchers) */
+static void ws_init(const sh_prefilter *p, sh_prefilter_ws *w) {
+    if (w->hit && w->gen == p->gen) return;
+    free(w->hit);
+    w->hit = malloc(p->nrules ? p->nrules : 1);
+    if (!w->hit) abort();
+    if (w->scratch) hs_free_scratch(w->scratch);
+    w->scratch = NULL;
+    if (p->scratch && hs_clone_scratch(p->scratch, &w->scratch) != HS_SUCCESS) abort();
+    w->gen = p->gen;
+}
+
+void sh_prefilter_prepare(sh_prefilter *p) {
     if (!p->indexed) return;
     build_matchers(p);
-    memset(p->hit, 0, p->nrules);
+    ws_init(p, &p->ws);
+}
+
+sh_prefilter_ws *sh_prefilter_ws_new(const sh_prefilter *p) {
+    sh_prefilter_ws *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    if (p->indexed) ws_init(p, w);
+    return w;
+}
+
+void sh_prefilter_ws_free(sh_prefilter_ws *w) {
+    if (!w) return;
+    if (w->scratch) hs_free_scratch(w->scratch);
+    free(w->low);
+    free(w->hit);
+    free(w);
+}
+
+void sh_prefilter_apply_ws(const sh_prefilter *p, sh_prefilter_ws *w, sh_event *e, uint8_t *active) {
+    if (!p->indexed) return;
+    memset(w->hit, 0, p->nrules);
     for (size_t i = 0; i < p->nfields; i++) {
-        findex *f = &p->fields[i];
+        const findex *f = &p->fields[i];
         sh_field *fld = sh_event_get(e, f->ref);
         if (!fld || !fld->nvals) continue;
-        if (f->all_sub) mark_table(p, &f->sub);
+        if (f->all_sub) mark_table(w, &f->sub);
         for (uint32_t v = 0; v < fld->nvals; v++) {
             const sh_value *val = &fld->vals[v];
             if (val->type == SH_NULL) continue;
             /* folding never more than doubles the length */
-            if (2 * (size_t)val->len + 1 > p->lowcap) {
-                p->lowcap = 2 * (size_t)val->len + 256;
-                free(p->low);
-                p->low = malloc(p->lowcap);
-                if (!p->low) abort();
+            if (2 * (size_t)val->len + 1 > w->lowcap) {
+                w->lowcap = 2 * (size_t)val->len + 256;
+                free(w->low);
+                w->low = malloc(w->lowcap);
+                if (!w->low) abort();
             }
-            uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, p->low);
-            slot *sl = find_slot(f->exact.slots, f->exact.cap, p->low, ln, sh_hash(p->low, ln));
-            for (uint32_t r = 0; r < sl->n; r++) p->hit[sl->rules[r]] = 1;
+            uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, w->low);
+            slot *sl = find_slot(f->exact.slots, f->exact.cap, w->low, ln, sh_hash(w->low, ln));
+            for (uint32_t r = 0; r < sl->n; r++) w->hit[sl->rules[r]] = 1;
             if (f->db && ln) {
-                hit_ctx h = {.p = p, .sub = &f->sub};
-                if (hs_scan(f->db, p->low, ln, 0, p->scratch, on_sub, &h) != HS_SUCCESS) mark_table(p, &f->sub);
+                hit_ctx h = {.w = w, .sub = &f->sub};
+                if (hs_scan(f->db, w->low, ln, 0, w->scratch, on_sub, &h) != HS_SUCCESS) mark_table(w, &f->sub);
             }
         }
     }
     for (uint32_t r = 0; r < p->nrules; r++)
-        if (p->has_atoms[r] && !p->hit[r]) active[r] = 0;
+        if (p->has_atoms[r] && !w->hit[r]) active[r] = 0;
+}
+
+void sh_prefilter_apply(sh_prefilter *p, sh_event *e, uint8_t *active) {
+    if (!p->indexed) return;
+    sh_prefilter_prepare(p);
+    sh_prefilter_apply_ws(p, &p->ws, e, active);
 }

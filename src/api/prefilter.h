@@ -17,4 +17,12 @@ uint32_t sh_prefilter_indexed(const sh_prefilter *p);
 /* clear active[r] for every indexed rule r none of whose literals the event has */
 void sh_prefilter_apply(sh_prefilter *p, sh_event *e, uint8_t *active);
 
+/* The same from several threads: sh_prefilter_prepare once (after the last
+ * add, before any thread applies), then a workspace per thread. */
+typedef struct sh_prefilter_ws sh_prefilter_ws;
+void sh_prefilter_prepare(sh_prefilter *p);
+sh_prefilter_ws *sh_prefilter_ws_new(const sh_prefilter *p);
+void sh_prefilter_ws_free(sh_prefilter_ws *w);
+void sh_prefilter_apply_ws(const sh_prefilter *p, sh_prefilter_ws *w, sh_event *e, uint8_t *active);
+
 #endif

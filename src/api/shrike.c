@@ -274,8 +274,8 @@ void shrike_on_excluded(shrike *s, shrike_excluded_cb cb, void *ctx) {
     s->on_excluded_ctx = ctx;
 }
 
-static void mark(shrike *s, const uint32_t *idx, size_t n) {
-    for (size_t i = 0; i < n; i++) s->active[idx[i]] = 1;
+static void mark(uint8_t *active, const uint32_t *idx, size_t n) {
+    for (size_t i = 0; i < n; i++) active[idx[i]] = 1;
 }
 
 static bool event_id_of(const sh_value *v, int64_t *id) {
@@ -291,7 +291,7 @@ static bool event_id_of(const sh_value *v, int64_t *id) {
 }
 
 /* the rules indexed by the event's (Channel, EventID) and (Channel, any id) */
-static void mark_wins(shrike *s, sh_event *e) {
+static void mark_wins(const shrike *s, sh_event *e, uint8_t *active) {
     sh_field *ch = sh_event_get(e, s->channel);
     if (!ch) return;
     sh_field *ids = sh_event_get(e, s->event_id);
@@ -301,30 +301,65 @@ static void mark_wins(shrike *s, sh_event *e) {
         if (cv->type != SH_STR || cv->len * 2 > sizeof low) continue;
         size_t ln = sh_utf8_lower(cv->s, cv->len, low);
         win_entry *w = win_slot(s->wins, s->capwins, low, ln, -1, win_hash(low, ln, -1));
-        if (w->channel) mark(s, w->rules, w->n);
+        if (w->channel) mark(active, w->rules, w->n);
         for (uint32_t k = 0; ids && k < ids->nvals; k++) {
             int64_t id;
             if (!event_id_of(&ids->vals[k], &id)) continue;
             w = win_slot(s->wins, s->capwins, low, ln, id, win_hash(low, ln, id));
-            if (w->channel) mark(s, w->rules, w->n);
+            if (w->channel) mark(active, w->rules, w->n);
         }
     }
 }
 
-void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
-    if (!s->n) return;
-    memset(s->active, 0, s->n);
-    mark(s, s->any, s->nany);
+/* which rules can concern e: the rule index, then the literal prefilter */
+static void select_rules(const shrike *s, sh_event *e, uint8_t *active, sh_prefilter_ws *pw) {
+    memset(active, 0, s->n);
+    mark(active, s->any, s->nany);
     sh_field *cat = s->ncats ? sh_event_get(e, s->category) : NULL;
     for (uint32_t v = 0; cat && v < cat->nvals; v++) {
         const sh_value *val = &cat->vals[v];
         if (val->type != SH_STR) continue;
         for (size_t k = 0; k < s->ncats; k++)
             if (s->cats[k].len == val->len && !memcmp(s->cats[k].name, val->s, val->len))
-                mark(s, s->cats[k].rules, s->cats[k].n);
+                mark(active, s->cats[k].rules, s->cats[k].n);
     }
-    if (s->nwins) mark_wins(s, e);
-    sh_prefilter_apply(s->pf, e, s->active);
+    if (s->nwins) mark_wins(s, e, active);
+    if (pw) sh_prefilter_apply_ws(s->pf, pw, e, active);
+    else sh_prefilter_apply(s->pf, e, active);
+}
+
+struct shrike_ws {
+    sh_prefilter_ws *pw;
+};
+
+void shrike_prepare_begin(shrike *s) { sh_prefilter_prepare(s->pf); }
+
+shrike_ws *shrike_ws_new(const shrike *s) {
+    shrike_ws *w = calloc(1, sizeof *w);
+    if (!w) abort();
+    w->pw = sh_prefilter_ws_new(s->pf);
+    return w;
+}
+
+void shrike_ws_free(shrike_ws *w) {
+    if (!w) return;
+    sh_prefilter_ws_free(w->pw);
+    free(w);
+}
+
+void shrike_prepare(const shrike *s, shrike_ws *w, sh_event *e) {
+    if (!s->n) return;
+    uint8_t *sel = sh_arena_alloc(&e->arena, s->n);
+    select_rules(s, e, sel, w->pw);
+    e->sel = sel;
+    e->sel_of = s;
+    e->sel_n = s->n;
+}
+
+void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
+    if (!s->n) return;
+    if (e->sel && e->sel_of == s && e->sel_n == s->n) memcpy(s->active, e->sel, s->n);
+    else select_rules(s, e, s->active, NULL);
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
         if (c->done || !s->active[i]) continue;

@@ -76,6 +76,17 @@ enum { CLI_OPT_FIELDMAP = 0x101, CLI_OPT_SPLUNK_INDEX, CLI_OPT_SPLUNK_ST };
 /* apply one of them; false (message printed, exit 2 due) on a bad value */
 bool cli_field_option(const char *cmd, int ch, const char *arg);
 
+/* -j N, --threads N (dump, scan, query): threads reading EVTX files
+ * (docs/evtx.md); the output is the same for every N. The default is the
+ * number of online processors, at most CLI_MAX_THREADS. */
+#define CLI_MAX_THREADS 64
+#define CLI_THREADS_HELP                                                                                   \
+    "  -j, --threads N     threads reading EVTX files (default: the processors, at most 8);\n"            \
+    "                      the output and its order do not depend on N\n"
+int cli_default_threads(void);
+/* parse N; false (message printed, exit 2 due) on a bad value */
+bool cli_threads_option(const char *cmd, const char *arg, int *out);
+
 int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

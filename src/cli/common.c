@@ -222,3 +222,20 @@ bool cli_has_spl(const shrike *s) {
         if (shrike_rule(s, i)->lang == SH_LANG_SPL) return true;
     return false;
 }
+
+int cli_default_threads(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 8 ? 8 : (int)n;
+}
+
+bool cli_threads_option(const char *cmd, const char *arg, int *out) {
+    char *end;
+    errno = 0;
+    long n = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || n < 1 || n > CLI_MAX_THREADS) {
+        cli_usage_error(cmd, "--threads must be a number from 1 to %d, not '%s'", CLI_MAX_THREADS, arg);
+        return false;
+    }
+    *out = (int)n;
+    return true;
+}

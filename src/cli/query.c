@@ -19,6 +19,7 @@ static const char query_help[] =
     "  -l, --language L    eql (default), sigma (QUERY is a rule's YAML text), spl\n"
     "                      (SPL rows are printed as the search computes them)\n"
     "  -q, --quiet         no summary on standard error\n"
+    CLI_THREADS_HELP
     CLI_FIELD_HELP
     "  -h, --help          this help\n"
     "\n"
@@ -74,15 +75,18 @@ int cmd_query(int argc, char **argv) {
     static const struct option opts[] = {{"language", required_argument, 0, 'l'},
                                          {"quiet", no_argument, 0, 'q'},
                                          {"help", no_argument, 0, 'h'},
+                                         {"threads", required_argument, 0, 'j'},
                                          CLI_FIELD_OPTIONS,
                                          {0, 0, 0, 0}};
     const char *lang = "eql";
     bool quiet = false;
+    int threads = cli_default_threads();
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "+l:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+l:qhj:", opts, NULL)) != -1) {
         switch (ch) {
         case 'l': lang = optarg; break;
+        case 'j': if (!cli_threads_option("query", optarg, &threads)) return EXIT_USAGE; break;
         case 'q': quiet = true; break;
         case 'h': fputs(query_help, stdout); return EXIT_OK;
         case CLI_OPT_FIELDMAP:
@@ -131,9 +135,9 @@ int cmd_query(int argc, char **argv) {
     for (const char *const *w = shrike_rule_warnings(c.eng, 0); w && *w; w++)
         fprintf(stderr, "shrike query: warning: %s\n", *w);
     c.tagged = shrike_rule_shape(c.eng, 0) == SH_SHAPE_GROUP;
-    sh_input_opts io = {.keep_raw = true};
+    sh_input_opts io = {.keep_raw = true, .threads = threads};
     sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c};
-    for (int i = optind + 1; i < argc && !c.done; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
+    sh_input_read_all((const char *const *)argv + optind + 1, (size_t)(argc - optind - 1), &io, &sink, &c.run.st);
     shrike_finish(c.eng, on_match, &c);
     fwrite(c.buf.data ? c.buf.data : "", 1, c.buf.len, stdout);
     bool wrote = cli_close_output(stdout, "query", "standard output");

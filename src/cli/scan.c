@@ -9,7 +9,7 @@
 #include "output/output.h"
 
 static const char scan_help[] =
-    "usage: shrike scan [-r RULES]... [-f jsonl|csv|table] [-o FILE] [-q]\n"
+    "usage: shrike scan [-r RULES]... [-f jsonl|csv|table] [-o FILE] [-q] [-j N]\n"
     "                   [--exclusions FILE]... [--no-exclusions] [--fieldmap FILE]\n"
     "                   [--splunk-index NAME] [--splunk-sourcetype auto|xml|classic] INPUT...\n"
     "\n"
@@ -20,6 +20,7 @@ static const char scan_help[] =
     "                      (default on a terminal)\n"
     "  -o, --output FILE   write alerts to FILE instead of standard output\n"
     "  -q, --quiet         no summary on standard error\n"
+    CLI_THREADS_HELP
     "  --exclusions FILE   suppress the alerts FILE's entries match (repeatable; see\n"
     "                      docs/tuning.md); default: the bundled pack's exclusions.toml\n"
     "                      when no -r is given. The summary counts suppressed alerts.\n"
@@ -59,6 +60,17 @@ static void on_alert(void *ctx, const shrike_alert *a) {
     flush_buf(c, false);
 }
 
+/* on an EVTX reading thread: which rules can concern e */
+static void ws_free(void *w) { shrike_ws_free(w); }
+static void prepare(void *ctx, sh_event *e, sh_input_scratch *x) {
+    scan_ctx *c = ctx;
+    if (!x->user) {
+        x->user = shrike_ws_new(c->eng);
+        x->user_free = ws_free;
+    }
+    shrike_prepare(c->eng, x->user, e);
+}
+
 static bool on_event(void *ctx, sh_event *e) {
     scan_ctx *c = ctx;
     shrike_feed(c->eng, e, on_alert, c);
@@ -70,7 +82,9 @@ int cmd_scan(int argc, char **argv) {
         {"rules", required_argument, 0, 'r'}, {"format", required_argument, 0, 'f'},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"exclusions", required_argument, 0, 'X'},
-        {"no-exclusions", no_argument, 0, 'N'}, CLI_FIELD_OPTIONS, {0, 0, 0, 0}};
+        {"no-exclusions", no_argument, 0, 'N'}, {"threads", required_argument, 0, 'j'},
+        CLI_FIELD_OPTIONS, {0, 0, 0, 0}};
+    int threads = cli_default_threads();
     const char **rules = calloc((size_t)argc + 1, sizeof *rules);
     size_t nrules = 0;
     const char **excl = calloc((size_t)argc + 1, sizeof *excl);
@@ -80,8 +94,11 @@ int cmd_scan(int argc, char **argv) {
     bool quiet = false;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "r:f:o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "r:f:o:qhj:", opts, NULL)) != -1) {
         switch (ch) {
+        case 'j':
+            if (!cli_threads_option("scan", optarg, &threads)) { free(rules); free(excl); return EXIT_USAGE; }
+            break;
         case 'r': rules[nrules++] = optarg; break;
         case 'f': fmt = optarg; break;
         case 'o': outpath = optarg; break;
@@ -142,11 +159,12 @@ int cmd_scan(int argc, char **argv) {
     }
     if (c.fmt == SH_OUT_CSV) sh_alert_csv_header(&c.buf);
     else if (c.fmt == SH_OUT_TABLE) sh_alert_table_header(&c.buf);
-    sh_input_opts io = {.keep_raw = c.fmt == SH_OUT_JSONL || cli_has_spl(c.eng)};
-    sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c.run};
+    sh_input_opts io = {.keep_raw = c.fmt == SH_OUT_JSONL || cli_has_spl(c.eng), .threads = threads};
+    sh_input_sink sink = {.on_event = on_event, .on_error = cli_error, .ctx = &c.run, .prepare = prepare};
+    shrike_prepare_begin(c.eng);
     /* on_event needs the whole scan context; cli_error the run (first member) */
     sink.ctx = &c;
-    for (int i = optind; i < argc; i++) sh_input_read(argv[i], &io, &sink, &c.run.st);
+    sh_input_read_all((const char *const *)argv + optind, (size_t)(argc - optind), &io, &sink, &c.run.st);
     shrike_finish(c.eng, on_alert, &c);
     flush_buf(&c, true);
     sh_buf_free(&c.buf);

@@ -9,31 +9,40 @@
 
 #include "input/json.h"
 
-sh_event *sh_event_new(void) {
-    sh_event *e = calloc(1, sizeof *e);
-    if (!e) abort();
-    sh_arena_init(&e->arena);
+/* The event itself, its field list and its index live in its arena: an
+ * event is one allocation (more only when it outgrows its first block), so
+ * building one on a reading thread and freeing it on another costs one free. */
+#define FIRST_FIELDS 32
+#define FIRST_INDEX 64
+
+sh_event *sh_event_new_sized(size_t bytes) {
+    sh_arena a;
+    sh_arena_init(&a);
+    sh_arena_reserve(&a, sizeof(sh_event) + FIRST_FIELDS * sizeof(sh_field *) + FIRST_INDEX * sizeof(uint32_t) +
+                             64 + bytes);
+    sh_event *e = sh_arena_alloc(&a, sizeof *e);
+    memset(e, 0, sizeof *e);
     e->refs = 1;
     e->ts = SH_TS_NONE;
+    e->arena = a;
     return e;
 }
+
+sh_event *sh_event_new(void) { return sh_event_new_sized(0); }
 
 void sh_event_ref(sh_event *e) { e->refs++; }
 
 void sh_event_unref(sh_event *e) {
     if (!e || --e->refs > 0) return;
-    sh_arena_free(&e->arena);
-    free(e->fields);
-    free(e->index);
-    free(e);
+    sh_arena a = e->arena;   /* e is inside it */
+    sh_arena_free(&a);
 }
 
 /* ---------------------------------------------------------------- index */
 
 static void index_rebuild(sh_event *e, uint32_t cap) {
-    free(e->index);
-    e->index = calloc(cap, sizeof *e->index);
-    if (!e->index) abort();
+    e->index = sh_arena_alloc(&e->arena, cap * sizeof *e->index);
+    memset(e->index, 0, cap * sizeof *e->index);
     e->icap = cap;
     for (uint32_t i = 0; i < e->nfields; i++) {
         uint32_t h = e->fields[i]->hash & (cap - 1);
@@ -60,9 +69,9 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
     if (created) *created = f == NULL;
     if (f) return f;
     if (e->nfields == e->fcap) {
-        uint32_t cap = e->fcap ? e->fcap * 2 : 32;
-        sh_field **nf = realloc(e->fields, cap * sizeof *nf);
-        if (!nf) abort();
+        uint32_t cap = e->fcap ? e->fcap * 2 : FIRST_FIELDS;
+        sh_field **nf = sh_arena_alloc(&e->arena, cap * sizeof *nf);
+        if (e->nfields) memcpy(nf, e->fields, e->nfields * sizeof *nf);
         e->fields = nf;
         e->fcap = cap;
     }
@@ -73,7 +82,7 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
     f->hash = hash;
     f->vals = &f->inl;
     if (e->nfields * 2 > e->icap) {
-        index_rebuild(e, e->icap ? e->icap * 2 : 64);
+        index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
     } else {
         uint32_t h = hash & (e->icap - 1);
         while (e->index[h]) h = (h + 1) & (e->icap - 1);

@@ -71,6 +71,11 @@ typedef struct sh_event {
     const char *raw;         /* original document text (JSON) in the arena, or NULL */
     size_t raw_len;
     uint8_t raw_kind;        /* SH_RAW_JSON ... */
+    const char *prep;        /* text the input sink's prepare hook made (in the arena), or NULL */
+    size_t prep_len;
+    const uint8_t *sel;      /* the rules shrike_prepare selected (in the arena), or NULL */
+    const void *sel_of;      /* ... for this engine, */
+    size_t sel_n;            /* ... of this many rules */
     bool plain;              /* no field-model derivations: the event's own fields are
                               * all it has (an SPL result row after table or stats) */
 } sh_event;
@@ -78,6 +83,8 @@ typedef struct sh_event {
 enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1, SH_RAW_XML = 2 /* the <Event>...</Event> text */ };
 
 sh_event *sh_event_new(void);            /* refs = 1 */
+/* an event whose first arena block has room for about `bytes` of values */
+sh_event *sh_event_new_sized(size_t bytes);
 void sh_event_ref(sh_event *e);
 void sh_event_unref(sh_event *e);         /* frees at 0 */
 

@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1418,8 +1419,7 @@ static void chunk_begin(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, u
 static void do_record(rd *r, uint32_t off, uint32_t size) {
     const uint8_t *c = r->c;
     uint64_t id = rd64(c + off + 8);
-    sh_event *e = sh_event_new();
-    sh_arena_reserve(&e->arena, 2 * (size_t)size + 4096);
+    sh_event *e = sh_event_new_sized(2 * (size_t)size + 2048);
     r->err[0] = 0;
     r->vtop = 0;
     r->rid = id;
@@ -1542,6 +1542,41 @@ bool sh_evtx_detect(const void *data, size_t len) {
     return len >= 8 && memcmp(data, "ElfFile", 8) == 0;
 }
 
+/* The file header: reports what is wrong with it; *nchunks is the header's
+ * chunk count (0 when it cannot be trusted). Returns whether the header is
+ * sound; *read_chunks whether the chunk slots are to be read at all. */
+static bool file_header(rd *r, const uint8_t *d, size_t len, uint32_t *nchunks, bool *read_chunks) {
+    bool header_ok = false;
+    *nchunks = 0;
+    if (!sh_evtx_detect(d, len)) {
+        report(r, 0, "%s", "not an EVTX file (no ElfFile signature)");
+    } else if (len < 128) {
+        report(r, 0, "truncated EVTX file header (%zu bytes)", len);
+    } else {
+        header_ok = true;
+        if ((uint32_t)crc32(0L, d, 120) != rd32(d + 124)) {
+            report(r, 0, "%s", "offset 0x0: file header checksum mismatch; chunks read anyway");
+            header_ok = false;
+        }
+        *nchunks = rd16(d + 42);
+    }
+    *read_chunks = header_ok || sh_evtx_detect(d, len);
+    return header_ok;
+}
+
+/* chunk slot i of a file image */
+static void read_slot(rd *r, const uint8_t *d, size_t len, uint64_t i, bool header_ok, uint32_t nchunks) {
+    uint64_t off = SH_EVTX_HEADER_SIZE + i * SH_EVTX_CHUNK_SIZE;
+    size_t avail = len - off;
+    read_chunk(r, d + off, (uint32_t)(avail < SH_EVTX_CHUNK_SIZE ? avail : SH_EVTX_CHUNK_SIZE), off, (uint32_t)i,
+               header_ok && i < nchunks);
+}
+
+/* the number of chunk slots after the file header */
+static uint64_t slot_count(size_t len) {
+    return len > SH_EVTX_HEADER_SIZE ? (len - SH_EVTX_HEADER_SIZE + SH_EVTX_CHUNK_SIZE - 1) / SH_EVTX_CHUNK_SIZE : 0;
+}
+
 bool sh_evtx_read(const char *name, const void *data, size_t len, const sh_input_opts *o, sh_input_sink *sink,
                   sh_input_stats *st) {
     (void)o;
@@ -1549,27 +1584,10 @@ bool sh_evtx_read(const char *name, const void *data, size_t len, const sh_input
     rd r;
     rd_init(&r, name, sink, st);
     uint64_t rejected0 = st->rejected, events0 = st->events;
-    uint32_t nchunks = 0;
-    bool header_ok = false;
-    if (!sh_evtx_detect(d, len)) {
-        report(&r, 0, "%s", "not an EVTX file (no ElfFile signature)");
-    } else if (len < 128) {
-        report(&r, 0, "truncated EVTX file header (%zu bytes)", len);
-    } else {
-        header_ok = true;
-        if ((uint32_t)crc32(0L, d, 120) != rd32(d + 124)) {
-            report(&r, 0, "%s", "offset 0x0: file header checksum mismatch; chunks read anyway");
-            header_ok = false;
-        }
-        nchunks = rd16(d + 42);
-    }
-    if (header_ok || sh_evtx_detect(d, len)) {
-        for (uint64_t off = SH_EVTX_HEADER_SIZE, i = 0; off < len && !r.stopped; off += SH_EVTX_CHUNK_SIZE, i++) {
-            size_t avail = len - off;
-            read_chunk(&r, d + off, (uint32_t)(avail < SH_EVTX_CHUNK_SIZE ? avail : SH_EVTX_CHUNK_SIZE), off,
-                       (uint32_t)i, header_ok && i < nchunks);
-        }
-    }
+    uint32_t nchunks;
+    bool read_chunks, header_ok = file_header(&r, d, len, &nchunks, &read_chunks);
+    if (read_chunks)
+        for (uint64_t i = 0, n = slot_count(len); i < n && !r.stopped; i++) read_slot(&r, d, len, i, header_ok, nchunks);
     if (st->events == events0 && (st->rejected != rejected0 || !header_ok)) st->inputs_failed++;
     bool go = !r.stopped;
     rd_free(&r);
@@ -1610,4 +1628,303 @@ int sh_evtx_read_file(const char *path, const sh_input_opts *o, sh_input_sink *s
     bool go = sh_evtx_read(path, m, len, o, sink, st);
     munmap(m, len);
     return go ? 1 : 0;
+}
+
+/* ------------------------------------------------------------ parallel reading
+ *
+ * Files are cut into jobs of a few chunk slots each (templates and names live
+ * in a chunk, so chunks are independent). Worker threads read jobs into
+ * buffered events and diagnostics; the calling thread delivers jobs in
+ * submission order, so the sink sees exactly what a single-threaded reading
+ * gives, in the same order. When the oldest job has not been started, the
+ * calling thread reads it itself instead of waiting. At most PAR_QUEUE jobs a
+ * thread are in flight, which bounds the memory held by buffered events. */
+
+#define PAR_JOB_SLOTS 8
+#define PAR_QUEUE 4
+
+typedef struct pitem {
+    sh_event *e;        /* an event, or */
+    sh_diag *d;         /* a diagnostic */
+} pitem;
+
+typedef struct pfile {
+    const char *name;
+    const uint8_t *data;
+    size_t len;
+    void *own;          /* released when the file's last job is delivered */
+    size_t own_len;
+    int own_kind;       /* SH_EVTX_OWN_* */
+    uint32_t nchunks;
+    bool header_ok;
+    uint32_t jobs_left;
+    uint64_t events, rejected;
+} pfile;
+
+typedef struct pjob {
+    struct pjob *next;  /* delivery order */
+    struct pjob *qnext; /* jobs not started */
+    pfile *f;
+    uint64_t s0, s1;    /* chunk slots [s0, s1) */
+    int state;          /* 0 waiting, 1 being read, 2 read */
+    sh_buf items;       /* pitem[] */
+    uint64_t rejected;
+} pjob;
+
+struct sh_evtx_par {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t *th;
+    int nth;
+    bool quit;
+    int cancel;         /* the sink stopped: the rest is dropped (atomic) */
+    pjob *head, *tail;  /* submitted, not delivered */
+    pjob *qhead, *qtail;
+    unsigned inflight, max_inflight;
+    sh_input_sink *sink;
+    sh_input_stats *st;
+    bool stopped;
+    sh_input_scratch scratch;   /* the calling thread's */
+};
+
+typedef struct jsink_ctx {
+    sh_evtx_par *p;
+    pjob *j;
+    sh_input_scratch *scratch;   /* the reading thread's, for the sink's prepare hook */
+} jsink_ctx;
+
+static void scratch_free(sh_input_scratch *x) {
+    sh_buf_free(&x->buf);
+    if (x->user_free) x->user_free(x->user);
+    x->user = NULL;
+    x->user_free = NULL;
+}
+
+static bool job_on_event(void *ctx, sh_event *e) {
+    jsink_ctx *c = ctx;
+    if (c->p->sink->prepare) c->p->sink->prepare(c->p->sink->ctx, e, c->scratch);
+    sh_event_ref(e);
+    pitem it = {e, NULL};
+    sh_buf_put(&c->j->items, &it, sizeof it);
+    return !__atomic_load_n(&c->p->cancel, __ATOMIC_RELAXED);
+}
+
+static void job_on_error(void *ctx, const sh_diag *d) {
+    jsink_ctx *c = ctx;
+    pitem it = {NULL, malloc(sizeof *d)};
+    if (!it.d) abort();
+    *it.d = *d;
+    sh_buf_put(&c->j->items, &it, sizeof it);
+}
+
+static void run_job(sh_evtx_par *p, pjob *j, sh_input_scratch *x) {
+    jsink_ctx c = {p, j, x};
+    sh_input_sink s = {job_on_event, job_on_error, &c, NULL};
+    sh_input_stats st = {0};
+    rd r;
+    rd_init(&r, j->f->name, &s, &st);
+    for (uint64_t i = j->s0; i < j->s1 && !r.stopped; i++) {
+        if (__atomic_load_n(&p->cancel, __ATOMIC_RELAXED)) break;
+        read_slot(&r, j->f->data, j->f->len, i, j->f->header_ok, j->f->nchunks);
+    }
+    j->rejected = st.rejected;
+    rd_free(&r);
+}
+
+static void *par_worker(void *arg) {
+    sh_evtx_par *p = arg;
+    sh_input_scratch x = {0};
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->qhead && !p->quit) pthread_cond_wait(&p->work, &p->mu);
+        if (!p->qhead) break;
+        pjob *j = p->qhead;
+        p->qhead = j->qnext;
+        if (!p->qhead) p->qtail = NULL;
+        j->state = 1;
+        pthread_mutex_unlock(&p->mu);
+        run_job(p, j, &x);
+        pthread_mutex_lock(&p->mu);
+        j->state = 2;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    scratch_free(&x);
+    return NULL;
+}
+
+sh_evtx_par *sh_evtx_par_new(int threads, sh_input_sink *sink, sh_input_stats *st) {
+    sh_evtx_par *p = calloc(1, sizeof *p);
+    if (!p) abort();
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->sink = sink;
+    p->st = st;
+    int want = threads > 1 ? threads - 1 : 1;
+    p->th = calloc((size_t)want, sizeof *p->th);
+    if (!p->th) abort();
+    for (int i = 0; i < want; i++)
+        if (pthread_create(&p->th[p->nth], NULL, par_worker, p) == 0) p->nth++;
+    /* with no worker at all the calling thread reads every job itself */
+    p->max_inflight = PAR_QUEUE * (unsigned)(p->nth + 1);
+    return p;
+}
+
+static void release_file(pfile *f) {
+    if (f->own_kind == SH_EVTX_OWN_FREE) free(f->own);
+    else if (f->own_kind == SH_EVTX_OWN_MUNMAP) munmap(f->own, f->own_len);
+    free(f);
+}
+
+/* deliver the oldest job (there is one) */
+static void deliver_one(sh_evtx_par *p) {
+    pthread_mutex_lock(&p->mu);
+    pjob *j = p->head;
+    if (j->state == 0) {
+        /* not started: it heads the queue too (both are in submission order) */
+        p->qhead = j->qnext;
+        if (!p->qhead) p->qtail = NULL;
+        j->state = 1;
+        pthread_mutex_unlock(&p->mu);
+        run_job(p, j, &p->scratch);
+        pthread_mutex_lock(&p->mu);
+        j->state = 2;
+    }
+    /* while a worker reads it, read a later job rather than wait */
+    while (j->state != 2) {
+        pjob *k = p->qhead;
+        if (!k) {
+            pthread_cond_wait(&p->done, &p->mu);
+            continue;
+        }
+        p->qhead = k->qnext;
+        if (!p->qhead) p->qtail = NULL;
+        k->state = 1;
+        pthread_mutex_unlock(&p->mu);
+        run_job(p, k, &p->scratch);
+        pthread_mutex_lock(&p->mu);
+        k->state = 2;
+    }
+    p->head = j->next;
+    if (!p->head) p->tail = NULL;
+    p->inflight--;
+    pthread_mutex_unlock(&p->mu);
+
+    pfile *f = j->f;
+    pitem *it = (pitem *)(void *)j->items.data;
+    size_t n = j->items.len / sizeof *it;
+    bool was_stopped = p->stopped;
+    if (j->s0 == 0 && !was_stopped) {
+        /* the file counts as read once its first job is delivered: files
+         * queued after the reading stopped are not counted */
+        p->st->inputs++;
+        p->st->bytes += f->len;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (it[i].e) {
+            if (!p->stopped) {
+                it[i].e->ordinal = p->st->events++;
+                f->events++;
+                if (!p->sink->on_event(p->sink->ctx, it[i].e)) {
+                    p->stopped = true;
+                    __atomic_store_n(&p->cancel, 1, __ATOMIC_RELAXED);
+                }
+            }
+            sh_event_unref(it[i].e);
+        } else {
+            if (!p->stopped && p->sink->on_error) p->sink->on_error(p->sink->ctx, it[i].d);
+            free(it[i].d);
+        }
+    }
+    if (!was_stopped) {
+        p->st->rejected += j->rejected;
+        f->rejected += j->rejected;
+    }
+    sh_buf_free(&j->items);
+    free(j);
+    if (--f->jobs_left == 0) {
+        if (!was_stopped && f->events == 0 && (f->rejected || !f->header_ok)) p->st->inputs_failed++;
+        release_file(f);
+    }
+}
+
+static void enqueue(sh_evtx_par *p, pjob *j) {
+    /* a full queue is delivered down to half, so that the workers find many
+     * jobs at once rather than being woken for each one */
+    if (p->inflight >= p->max_inflight)
+        while (p->inflight > p->max_inflight / 2) deliver_one(p);
+    pthread_mutex_lock(&p->mu);
+    if (p->tail) p->tail->next = j;
+    else p->head = j;
+    p->tail = j;
+    if (p->qtail) p->qtail->qnext = j;
+    else p->qhead = j;
+    p->qtail = j;
+    p->inflight++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static pjob *new_job(pfile *f, uint64_t s0, uint64_t s1) {
+    pjob *j = calloc(1, sizeof *j);
+    if (!j) abort();
+    j->f = f;
+    j->s0 = s0;
+    j->s1 = s1;
+    return j;
+}
+
+bool sh_evtx_par_submit(sh_evtx_par *p, const char *name, const void *data, size_t len, void *own, size_t own_len,
+                        int own_kind) {
+    pfile *f = calloc(1, sizeof *f);
+    if (!f) abort();
+    f->name = name;
+    f->data = data;
+    f->len = len;
+    f->own = own;
+    f->own_len = own_len;
+    f->own_kind = own_kind;
+    if (p->stopped) {
+        release_file(f);
+        return false;
+    }
+    /* the file header is checked here; what it reports goes with the first job */
+    pjob *first = new_job(f, 0, 0);
+    jsink_ctx c = {p, first, &p->scratch};
+    sh_input_sink s = {job_on_event, job_on_error, &c, NULL};
+    sh_input_stats st = {0};
+    rd r;
+    rd_init(&r, name, &s, &st);
+    bool read_chunks;
+    f->header_ok = file_header(&r, f->data, len, &f->nchunks, &read_chunks);
+    rd_free(&r);
+    uint64_t slots = read_chunks ? slot_count(len) : 0;
+    f->jobs_left = slots ? (uint32_t)((slots + PAR_JOB_SLOTS - 1) / PAR_JOB_SLOTS) : 1;
+    first->s1 = slots < PAR_JOB_SLOTS ? slots : PAR_JOB_SLOTS;
+    enqueue(p, first);
+    for (uint64_t s0 = first->s1; s0 < slots; s0 += PAR_JOB_SLOTS)
+        enqueue(p, new_job(f, s0, s0 + PAR_JOB_SLOTS < slots ? s0 + PAR_JOB_SLOTS : slots));
+    return !p->stopped;
+}
+
+bool sh_evtx_par_drain(sh_evtx_par *p) {
+    while (p->head) deliver_one(p);
+    return !p->stopped;
+}
+
+void sh_evtx_par_free(sh_evtx_par *p) {
+    if (!p) return;
+    sh_evtx_par_drain(p);
+    pthread_mutex_lock(&p->mu);
+    p->quit = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->nth; i++) pthread_join(p->th[i], NULL);
+    free(p->th);
+    scratch_free(&p->scratch);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
 }

@@ -46,4 +46,25 @@ int sh_evtx_read_file(const char *path, const sh_input_opts *o, sh_input_sink *s
 bool sh_evtx_read_chunk(const char *name, const void *data, size_t len, const sh_input_opts *o,
                         sh_input_sink *sink, sh_input_stats *st);
 
+/* Parallel reading (docs/evtx.md): files submitted in order are read by
+ * threads - 1 worker threads (and the calling thread), a few chunks a job;
+ * events and diagnostics reach the sink on the calling thread, in the order
+ * and with the counts a single-threaded sh_evtx_read of each file gives.
+ * The sink runs only on the calling thread, inside submit (when the queue of
+ * jobs is full) and drain. */
+typedef struct sh_evtx_par sh_evtx_par;
+enum { SH_EVTX_OWN_NONE, SH_EVTX_OWN_FREE, SH_EVTX_OWN_MUNMAP };
+sh_evtx_par *sh_evtx_par_new(int threads, sh_input_sink *sink, sh_input_stats *st);
+/* Queue a file image of len bytes. own (own_len bytes, kind SH_EVTX_OWN_*)
+ * is released once the file is delivered; name must outlive the events.
+ * The file is counted in st->inputs and its len in st->bytes when its first
+ * events are delivered (not when the reading stopped before).
+ * Returns false when the sink has stopped the reading (own is released). */
+bool sh_evtx_par_submit(sh_evtx_par *p, const char *name, const void *data, size_t len, void *own, size_t own_len,
+                        int own_kind);
+/* Deliver everything submitted. False when the sink has stopped the reading. */
+bool sh_evtx_par_drain(sh_evtx_par *p);
+/* Drain, stop the threads, free. */
+void sh_evtx_par_free(sh_evtx_par *p);
+
 #endif

@@ -21,7 +21,16 @@ typedef struct sh_input_stats {
 
 typedef struct sh_input_opts {
     bool keep_raw;          /* keep each JSON document's text in its event */
+    int threads;            /* > 1: EVTX files read by this many threads (events still
+                             * delivered in order, on the calling thread); else one */
 } sh_input_opts;
+
+/* per-thread state for a sink's prepare hook */
+typedef struct sh_input_scratch {
+    sh_buf buf;
+    void *user;                   /* the sink's own, made on first use, */
+    void (*user_free)(void *);    /* released with the scratch */
+} sh_input_scratch;
 
 typedef struct sh_input_sink {
     /* Receives each event (refs = 1, released by the reader after the call:
@@ -30,10 +39,23 @@ typedef struct sh_input_sink {
     /* Receives every problem: a rejected document or an unreadable input. */
     void (*on_error)(void *ctx, const sh_diag *d);
     void *ctx;
+    /* Optional: called on the thread that built an event, before on_event
+     * gets it, to do work that depends on the event alone (dump renders its
+     * line into e->prep, scan selects the rules that can concern it). It may
+     * run on several threads at once, for different events, and is not
+     * called for every event (only EVTX read by threads): on_event must work
+     * without it. scratch belongs to the calling thread. */
+    void (*prepare)(void *ctx, sh_event *e, struct sh_input_scratch *scratch);
 } sh_input_sink;
 
 /* Read one path (file, folder recursively in sorted order, or "-").
  * Returns false if reading was stopped by the sink. */
 bool sh_input_read(const char *path, const sh_input_opts *o, sh_input_sink *sink, sh_input_stats *st);
+
+/* Read several paths in order, as sh_input_read on each would; with
+ * o->threads > 1 EVTX reading of one path overlaps with the delivery of the
+ * previous ones. The sink is called on the calling thread only. */
+bool sh_input_read_all(const char *const *paths, size_t n, const sh_input_opts *o, sh_input_sink *sink,
+                       sh_input_stats *st);
 
 #endif

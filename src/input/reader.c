@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -36,11 +37,19 @@ typedef struct rd {
     bool stopped;
     struct { dev_t dev; ino_t ino; } *seen;   /* folders walked: links cannot loop */
     size_t nseen, capseen;
+    sh_evtx_par *par;   /* EVTX files read by threads (o->threads > 1), else NULL */
 } rd;
+
+/* Everything the EVTX threads hold is delivered before anything else reaches
+ * the sink, so the order is the order of a single-threaded reading. */
+static void settle(rd *r) {
+    if (r->par && !sh_evtx_par_drain(r->par)) r->stopped = true;
+}
 
 static void report(rd *r, const char *file, long line, long col, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 static void report(rd *r, const char *file, long line, long col, const char *fmt, ...) {
+    settle(r);
     sh_diag d;
     sh_diag_clear(&d);
     va_list ap;
@@ -98,7 +107,8 @@ static void skip_ws(stream *s) {
  * the input; a rejected one is reported at the true line and column of the
  * problem. Returns false when the document was rejected. */
 static bool deliver(rd *r, stream *s, const char *text, size_t n, long line, long col) {
-    sh_event *e = sh_event_new();
+    /* sized as sh_json_parse_event reserves (the copy, its fields, the raw text) */
+    sh_event *e = sh_event_new_sized((r->o && r->o->keep_raw ? 5 : 4) * n + 1024);
     sh_diag d;
     sh_diag_clear(&d);
     sh_json_opts jo = {.keep_raw = r->o && r->o->keep_raw, .unwrap = true};
@@ -368,6 +378,43 @@ static bool read_evtx_direct(rd *r, const char *path, int fd) {
     return true;
 }
 
+/* read_evtx_direct for the EVTX threads: the image (mapped when large) is
+ * handed over to them. */
+static bool read_evtx_par(rd *r, const char *path, int fd) {
+    char sig[8];
+    struct stat sb;
+    if (pread(fd, sig, 8, 0) != 8 || memcmp(sig, "ElfFile", 8) != 0) return false;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (uint64_t)sb.st_size > SIZE_MAX / 2)
+        return false;
+    size_t len = (size_t)sb.st_size;
+    if (len >= SH_EVTX_MAP_MIN) {
+        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            if (!sh_evtx_par_submit(r->par, path, m, len, m, len, SH_EVTX_OWN_MUNMAP)) r->stopped = true;
+            return true;
+        }
+    }
+    char *buf = malloc(len);
+    if (!buf) abort();
+    size_t got = 0;
+    int rerr = 0;
+    while (got < len) {
+        ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) rerr = errno;
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    close(fd);
+    if (rerr) {
+        report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)got, strerror(rerr));
+        r->st->inputs_failed++;
+    }
+    if (!sh_evtx_par_submit(r->par, path, buf, got, buf, got, SH_EVTX_OWN_FREE)) r->stopped = true;
+    return true;
+}
+
 static void read_file(rd *r, const char *path) {
     stream s = {0};
     s.name = path;
@@ -379,7 +426,14 @@ static void read_file(rd *r, const char *path) {
         r->st->inputs_failed++;
         return;
     }
-    if (fd != 0 && strcmp(path, "-") != 0 && read_evtx_direct(r, path, fd)) return;
+    if (fd != 0 && strcmp(path, "-") != 0) {
+        if (r->par ? read_evtx_par(r, path, fd) : read_evtx_direct(r, path, fd)) return;
+    }
+    settle(r);
+    if (r->stopped) {
+        close(fd);
+        return;
+    }
     s.gz = gzdopen(fd, "rb");
     if (!s.gz) {
         close(fd);
@@ -485,8 +539,20 @@ static void read_path(rd *r, const char *path) {
 }
 
 bool sh_input_read(const char *path, const sh_input_opts *o, sh_input_sink *sink, sh_input_stats *st) {
+    return sh_input_read_all(&path, 1, o, sink, st);
+}
+
+bool sh_input_read_all(const char *const *paths, size_t n, const sh_input_opts *o, sh_input_sink *sink,
+                       sh_input_stats *st) {
     rd r = {.o = o, .sink = sink, .st = st};
-    read_path(&r, path);
+    if (o && o->threads > 1) r.par = sh_evtx_par_new(o->threads, sink, st);
+    for (size_t i = 0; i < n && !r.stopped; i++) {
+        /* folders are walked afresh for each path given, as separate calls would */
+        r.nseen = 0;
+        read_path(&r, paths[i]);
+    }
+    settle(&r);
+    sh_evtx_par_free(r.par);
     free(r.seen);
     return !r.stopped;
 }

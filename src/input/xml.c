@@ -393,9 +393,8 @@ static void event_begin(sh_xml_reader *x) {
     XML_SetEntityDeclHandler(x->p, on_entity_decl);
     XML_SetParamEntityParsing(x->p, XML_PARAM_ENTITY_PARSING_NEVER);
     XML_SetHashSalt(x->p, x->salt);
-    x->e = sh_event_new();
     size_t hint = x->hint < (1u << 20) ? x->hint : (1u << 20);   /* the arena grows past it when needed */
-    sh_arena_reserve(&x->e->arena, hint * (x->o && x->o->keep_raw ? 3 : 2) + 1024);
+    x->e = sh_event_new_sized(hint * (x->o && x->o->keep_raw ? 3 : 2) + 1024);
     x->depth = 0;
     x->names.len = x->text.len = x->attrs.len = 0;
     x->result = R_NONE;

@@ -2,6 +2,10 @@
  * time parsing shared by every part of shrike. */
 #include "util/util.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -10,11 +14,6 @@
 
 /* ------------------------------------------------------------------ arena */
 
-struct sh_arena_block {
-    sh_arena_block *next;
-    size_t cap;
-    _Alignas(16) unsigned char data[];
-};
 
 #define ARENA_MIN_BLOCK 1024
 
@@ -22,6 +21,78 @@ static void *xmalloc(size_t n) {
     void *p = malloc(n ? n : 1);
     if (!p) abort();
     return p;
+}
+
+/* Arena blocks of 1 KB to 16 KB (an event's) are kept for reuse in a small
+ * pool shared by all threads: events are built on EVTX reading threads and
+ * freed on the main thread, and through malloc each such free locks the
+ * reading thread's heap (contention, futex sleeps, heaps shrinking and
+ * regrowing). A spin lock guards a few pointer moves. Sanitizer builds use
+ * malloc, so that use after free is still caught. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_POOL 0
+#endif
+#endif
+#ifndef ARENA_POOL
+#define ARENA_POOL 1
+#endif
+#define POOL_CLASSES 5          /* 1, 2, 4, 8, 16 KB */
+#define POOL_KEEP 2048          /* blocks kept per class at most */
+
+static struct {
+    sh_arena_block *free[POOL_CLASSES];
+    unsigned n[POOL_CLASSES];
+    int lock;
+} g_pool;
+
+static int pool_class(size_t cap) {
+    if (!ARENA_POOL) return -1;
+    for (int k = 0; k < POOL_CLASSES; k++)
+        if (cap == (size_t)ARENA_MIN_BLOCK << k) return k;
+    return -1;
+}
+
+static void pool_lock(void) {
+    while (__atomic_exchange_n(&g_pool.lock, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(&g_pool.lock, __ATOMIC_RELAXED)) __builtin_ia32_pause();
+}
+
+static void pool_unlock(void) { __atomic_store_n(&g_pool.lock, 0, __ATOMIC_RELEASE); }
+
+static sh_arena_block *block_new(size_t cap) {
+    int k = pool_class(cap);
+    if (k >= 0) {
+        pool_lock();
+        sh_arena_block *b = g_pool.free[k];
+        if (b) {
+            g_pool.free[k] = b->next;
+            g_pool.n[k]--;
+        }
+        pool_unlock();
+        if (b) return b;
+    }
+    sh_arena_block *b = xmalloc(sizeof *b + cap);
+    b->cap = cap;
+    return b;
+}
+
+static void block_free(sh_arena_block *b) {
+    int k = pool_class(b->cap);
+    if (k >= 0) {
+        pool_lock();
+        if (g_pool.n[k] < POOL_KEEP) {
+            b->next = g_pool.free[k];
+            g_pool.free[k] = b;
+            g_pool.n[k]++;
+            b = NULL;
+        }
+        pool_unlock();
+        if (!b) return;
+    }
+    free(b);
 }
 
 void sh_arena_init(sh_arena *a) {
@@ -36,8 +107,7 @@ static void arena_grow(sh_arena *a, size_t n) {
     size_t cap = a->head ? a->head->cap * 2 : ARENA_MIN_BLOCK;
     if (cap > (1u << 20)) cap = 1u << 20;
     while (cap < n) cap *= 2;
-    sh_arena_block *b = xmalloc(sizeof *b + cap);
-    b->cap = cap;
+    sh_arena_block *b = block_new(cap);
     b->next = a->head;
     a->head = b;
     a->used = 0;
@@ -45,21 +115,19 @@ static void arena_grow(sh_arena *a, size_t n) {
 }
 
 void sh_arena_reserve(sh_arena *a, size_t n) {
-    if (!a->head) {
-        size_t cap = ARENA_MIN_BLOCK;
-        while (cap < n) cap *= 2;
-        sh_arena_block *b = xmalloc(sizeof *b + cap);
-        b->cap = cap;
-        b->next = NULL;
-        a->head = b;
-        a->used = 0;
-        a->total += cap;
-    }
+    if (a->head && a->head->cap - a->used >= n) return;
+    size_t cap = ARENA_MIN_BLOCK;
+    while (cap < n) cap *= 2;
+    sh_arena_block *b = block_new(cap);
+    b->next = a->head;
+    a->head = b;
+    a->used = 0;
+    a->total += cap;
 }
 
-void *sh_arena_alloc(sh_arena *a, size_t n) {
+void *sh_arena_alloc_slow(sh_arena *a, size_t n) {
     n = (n + 15) & ~(size_t)15;
-    if (!a->head || a->used + n > a->head->cap) arena_grow(a, n);
+    arena_grow(a, n);
     void *p = a->head->data + a->used;
     a->used += n;
     return p;
@@ -87,7 +155,7 @@ void sh_arena_reset(sh_arena *a) {
     sh_arena_block *keep = a->head, *b = keep->next;
     while (b) {
         sh_arena_block *n = b->next;
-        free(b);
+        block_free(b);
         b = n;
     }
     keep->next = NULL;
@@ -99,7 +167,7 @@ void sh_arena_free(sh_arena *a) {
     sh_arena_block *b = a->head;
     while (b) {
         sh_arena_block *n = b->next;
-        free(b);
+        block_free(b);
         b = n;
     }
     sh_arena_init(a);
@@ -107,8 +175,7 @@ void sh_arena_free(sh_arena *a) {
 
 /* ------------------------------------------------------------------ buffer */
 
-void sh_buf_reserve(sh_buf *b, size_t extra) {
-    if (b->len + extra + 1 <= b->cap) return;
+void sh_buf_grow(sh_buf *b, size_t extra) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + extra + 1) cap *= 2;
     char *p = realloc(b->data, cap);
@@ -117,16 +184,6 @@ void sh_buf_reserve(sh_buf *b, size_t extra) {
     b->cap = cap;
 }
 
-void sh_buf_put(sh_buf *b, const void *p, size_t n) {
-    sh_buf_reserve(b, n);
-    if (n) memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-void sh_buf_putc(sh_buf *b, char c) {
-    sh_buf_reserve(b, 1);
-    b->data[b->len++] = c;
-}
 
 void sh_buf_puts(sh_buf *b, const char *s) { sh_buf_put(b, s, strlen(s)); }
 
@@ -148,30 +205,54 @@ void sh_buf_printf(sh_buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
+/* the length of the leading bytes of s that a JSON string holds as they are
+ * (not a control character, '"', '\\' or DEL) */
+static size_t json_plain_run(const char *s, size_t n) {
+    size_t i = 0;
+#ifdef __SSE2__
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
+                  c1f = _mm_set1_epi8(0x1f), zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(v, c1f), zero); /* v <= 0x1f */
+        __m128i bad = _mm_or_si128(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, q)),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, del)));
+        unsigned m = (unsigned)_mm_movemask_epi8(bad);
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
+    }
+    return i;
+}
+
 void sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
     static const char hex[] = "0123456789abcdef";
-    sh_buf_reserve(b, n + 2);
-    b->data[b->len++] = '"';
-    size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) continue;
-        sh_buf_put(b, s + start, i - start);
-        start = i + 1;
+    sh_buf_reserve(b, 6 * n + 2);   /* every byte escaped at worst */
+    char *o = b->data + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    for (;;) {
+        size_t run = json_plain_run(s + i, n - i);
+        if (run) memcpy(o, s + i, run);
+        o += run;
+        i += run;
+        if (i >= n) break;
+        unsigned char c = (unsigned char)s[i++];
+        *o++ = '\\';
         switch (c) {
-        case '"': sh_buf_put(b, "\\\"", 2); break;
-        case '\\': sh_buf_put(b, "\\\\", 2); break;
-        case '\n': sh_buf_put(b, "\\n", 2); break;
-        case '\r': sh_buf_put(b, "\\r", 2); break;
-        case '\t': sh_buf_put(b, "\\t", 2); break;
-        default: {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            sh_buf_put(b, u, 6);
-        }
+        case '"': *o++ = '"'; break;
+        case '\\': *o++ = '\\'; break;
+        case '\n': *o++ = 'n'; break;
+        case '\r': *o++ = 'r'; break;
+        case '\t': *o++ = 't'; break;
+        default: *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
         }
     }
-    sh_buf_put(b, s + start, n - start);
-    sh_buf_putc(b, '"');
+    *o++ = '"';
+    b->len = (size_t)(o - b->data);
 }
 
 const char *sh_buf_cstr(sh_buf *b) {

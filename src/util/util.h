@@ -11,7 +11,11 @@
 #include <stdio.h>
 
 /* ---- arena: bump allocation, freed all at once ---- */
-typedef struct sh_arena_block sh_arena_block;
+typedef struct sh_arena_block {
+    struct sh_arena_block *next;
+    size_t cap;
+    _Alignas(16) unsigned char data[];
+} sh_arena_block;
 typedef struct sh_arena {
     sh_arena_block *head;   /* current block */
     size_t used;            /* bytes used in head */
@@ -19,9 +23,18 @@ typedef struct sh_arena {
 } sh_arena;
 
 void  sh_arena_init(sh_arena *a);
-/* size the first block for about n bytes (an event sized from its document) */
+/* room for about n bytes in one block: a new block unless the current one
+ * has them (an event sized from its document) */
 void sh_arena_reserve(sh_arena *a, size_t n);
-void *sh_arena_alloc(sh_arena *a, size_t n);          /* 8-byte aligned, never NULL (aborts on OOM) */
+void *sh_arena_alloc_slow(sh_arena *a, size_t n);    /* a new block */
+/* 16-byte aligned, never NULL (aborts on OOM) */
+static inline void *sh_arena_alloc(sh_arena *a, size_t n) {
+    n = (n + 15) & ~(size_t)15;
+    if (!a->head || a->used + n > a->head->cap) return sh_arena_alloc_slow(a, n);
+    void *p = a->head->data + a->used;
+    a->used += n;
+    return p;
+}
 void *sh_arena_zalloc(sh_arena *a, size_t n);
 char *sh_arena_strndup(sh_arena *a, const char *s, size_t n); /* NUL-terminated copy */
 char *sh_arena_strdup(sh_arena *a, const char *s);
@@ -34,9 +47,20 @@ typedef struct sh_buf {
     size_t len, cap;
 } sh_buf;
 
-void sh_buf_reserve(sh_buf *b, size_t extra);
-void sh_buf_put(sh_buf *b, const void *p, size_t n);
-void sh_buf_putc(sh_buf *b, char c);
+void sh_buf_grow(sh_buf *b, size_t extra);                /* sh_buf_reserve's slow path */
+/* room for extra more bytes and a NUL */
+static inline void sh_buf_reserve(sh_buf *b, size_t extra) {
+    if (b->len + extra + 1 > b->cap) sh_buf_grow(b, extra);
+}
+static inline void sh_buf_put(sh_buf *b, const void *p, size_t n) {
+    sh_buf_reserve(b, n);
+    if (n) __builtin_memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+static inline void sh_buf_putc(sh_buf *b, char c) {
+    sh_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+}
 void sh_buf_puts(sh_buf *b, const char *s);
 void sh_buf_printf(sh_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_buf_json_str(sh_buf *b, const char *s, size_t n); /* quoted, escaped JSON string */

@@ -111,6 +111,30 @@ EOF
         expect_err_line truncated-message "shrike: $T/cut.evtx: offset 0x11000: chunk 1: chunk truncated at 2488 of 5928 bytes of records"
     }
     run tiny 4 -- dump "$T/tiny.evtx" && expect_err_line tiny-message "shrike: $T/tiny.evtx: truncated EVTX file header (100 bytes)"
+
+    # threads (-j): the same output, diagnostics, summary and exit status as one
+    # thread, in the same order, over many files and over the chunks of one file
+    # (80 chunks: 10 jobs), with damaged files among them; and when the reading
+    # is stopped early (a query's head), the same events
+    "$PY" bench/make_big_evtx.py "$T/big.evtx" 40 "$S" >/dev/null
+    set -- "$S" "$T/badchunk.evtx" "$T/big.evtx" "$T/cut.evtx" "$T/tiny.evtx" "$T/s.evtx.gz" "$T/big.evtx" "$S"
+    norm() { sed -E 's/, [0-9.]+ s, .*$//' "$T/err"; }
+    for cmd in dump scan query-head; do
+        for j in 1 2 3 8; do
+            case $cmd in
+            dump) $WRAP "$BIN" dump -j "$j" "$@" >"$T/out" 2>"$T/err" ;;
+            scan) $WRAP "$BIN" scan -j "$j" -f jsonl "$@" >"$T/out" 2>"$T/err" ;;
+            query-head) $WRAP "$BIN" query -j "$j" 'any where true | head 100' "$@" >"$T/out" 2>"$T/err" ;;
+            esac
+            echo "rc=$?" >>"$T/out"
+            norm >>"$T/out"
+            if [ "$j" = 1 ]; then cp "$T/out" "$T/j1.out"; continue; fi
+            cmp -s "$T/out" "$T/j1.out" && ok || bad "threads-$cmd-j$j: differs from -j 1" "$(diff "$T/j1.out" "$T/out" | head -4)"
+        done
+    done
+    n=$(grep -c '^{' "$T/j1.out"); [ "$n" -eq 100 ] && ok || bad "threads-query-head: $n events, expected 100"
+    grep -q 'events read' "$T/j1.out" && ok || bad threads-summary "$(tail -3 "$T/j1.out")"
+    run threads-bad 2 -- dump -j 0 "$S" && expect_err_line threads-bad-message "shrike dump: --threads must be a number from 1 to 64, not '0'"
 fi
 
 # real Sysmon logs, when ../shared is there

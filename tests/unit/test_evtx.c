@@ -281,7 +281,7 @@ static void got_free(got *g) {
 }
 
 static sh_input_stats read_image(const uint8_t *f, size_t len, got *g) {
-    sh_input_sink s = {on_event, on_error, g};
+    sh_input_sink s = {on_event, on_error, g, NULL};
     sh_input_stats st = {0};
     sh_evtx_read("t.evtx", f, len, NULL, &s, &st);
     return st;
@@ -903,7 +903,7 @@ TEST(stop_and_garbage) {
     uint8_t *f = file_of(cs, 1, 1, 0, &len);
     got g = {0};
     g.stop_after = 2;
-    sh_input_sink s = {on_event, on_error, &g};
+    sh_input_sink s = {on_event, on_error, &g, NULL};
     sh_input_stats st = {0};
     CHECK(!sh_evtx_read("t.evtx", f, len, NULL, &s, &st));
     CHECK_INT(g.n, 2);
@@ -955,7 +955,7 @@ TEST(read_file) {
     fwrite(f, 1, len, fp);
     fclose(fp);
     got g = {0};
-    sh_input_sink s = {on_event, on_error, &g};
+    sh_input_sink s = {on_event, on_error, &g, NULL};
     sh_input_stats st = {0};
     size_t size = 0;
     CHECK_INT(sh_evtx_read_file(path, NULL, &s, &st, &size), 1);
