@@ -58,13 +58,12 @@ sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32
         uint32_t ix = e->index[h];
         if (!ix) return NULL;
         sh_field *f = e->fields[ix - 1];
-        if (f->hash == hash && f->nlen == nlen && memcmp(f->name, name, nlen) == 0) return f;
+        if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) return f;
         h = (h + 1) & mask;
     }
 }
 
-sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created) {
-    uint32_t hash = sh_hash(name, nlen);
+static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool copy, bool *created) {
     sh_field *f = sh_event_find(e, name, nlen, hash);
     if (created) *created = f == NULL;
     if (f) return f;
@@ -77,7 +76,7 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
     }
     f = sh_arena_zalloc(&e->arena, sizeof *f);
     e->fields[e->nfields++] = f;
-    f->name = sh_arena_strndup(&e->arena, name, nlen);
+    f->name = copy ? sh_arena_strndup(&e->arena, name, nlen) : name;
     f->nlen = (uint32_t)nlen;
     f->hash = hash;
     f->vals = &f->inl;
@@ -89,6 +88,14 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
         e->index[h] = e->nfields;
     }
     return f;
+}
+
+sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created) {
+    return get_or_add(e, name, nlen, sh_hash(name, nlen), true, created);
+}
+
+sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    return get_or_add(e, name, nlen, hash, false, NULL);
 }
 
 void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {

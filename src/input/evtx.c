@@ -103,6 +103,8 @@ enum {
 
 typedef struct op {
     const char *name;   /* field; NULL: the text is no field (nested binary XML still expands) */
+    uint32_t hash;      /* of name, when interned */
+    bool interned;      /* name comes from sh_intern (plans of template definitions) */
     const nctx *ctx;    /* naming context of the element (for nested binary XML) */
     uint32_t nlen;
     uint32_t pc, npc;   /* value pieces */
@@ -1113,6 +1115,12 @@ static plan *finish_plan(cw *w, bool ok, uint32_t off, const nctx *ctx) {
         p->nops = (uint32_t)(w->ops.len / sizeof(op));
         op *ops = sh_arena_alloc(&r->arena, w->ops.len + 1);
         if (w->ops.len) memcpy(ops, w->ops.data, w->ops.len);
+        /* field names shared by every chunk and event: no hashing or copy per record */
+        for (uint32_t i = 0; i < p->nops; i++) {
+            if (!ops[i].name) continue;
+            const char *in = sh_intern(ops[i].name, ops[i].nlen, &ops[i].hash);
+            if (in) ops[i].name = in, ops[i].interned = true;
+        }
         piece *pcs = sh_arena_alloc(&r->arena, w->pcs.len + 1);
         if (w->pcs.len) memcpy(pcs, w->pcs.data, w->pcs.len);
         p->ops = ops;
@@ -1190,6 +1198,7 @@ static void add_value(sh_event *e, sh_field *f, sh_value *v, uint8_t flags) {
 }
 
 static sh_field *op_field(sh_event *e, const op *o) {
+    if (o->interned) return sh_event_field_get_or_add_interned(e, o->name, o->nlen, o->hash);
     return sh_event_field_get_or_add(e, o->name, o->nlen, NULL);
 }
 
@@ -1493,7 +1502,7 @@ static void read_chunk(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, ui
      * libevtx and the evtx crate do): each record is checked on its own
      * (signature, size and its copy, binary XML), and names and templates
      * are read through offsets, never through the header's caches. */
-    uint32_t crc = (uint32_t)crc32(crc32(0L, c, 120), c + 128, CHUNK_HEADER - 128);
+    uint32_t crc = sh_crc32(sh_crc32(0, c, 120), c + 128, CHUNK_HEADER - 128);
     bool header_bad = crc != rd32(c + 124);
     if (header_bad)
         report(r, 0, "offset 0x%llx: chunk %u: header checksum mismatch; records read anyway", at, idx);
@@ -1501,7 +1510,7 @@ static void read_chunk(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, ui
         report(r, 0, "offset 0x%llx: chunk %u: chunk truncated at %u of %u bytes of records", at, idx,
                clen - CHUNK_HEADER, free_off - CHUNK_HEADER);
         limit = clen;
-    } else if (!header_bad && (uint32_t)crc32(0L, c + CHUNK_HEADER, free_off - CHUNK_HEADER) != rd32(c + 52)) {
+    } else if (!header_bad && sh_crc32(0, c + CHUNK_HEADER, free_off - CHUNK_HEADER) != rd32(c + 52)) {
         report(r, 0, "offset 0x%llx: chunk %u: event records checksum mismatch; records read anyway", at, idx);
     }
     chunk_begin(r, c, clen, coff, idx);
@@ -1554,7 +1563,7 @@ static bool file_header(rd *r, const uint8_t *d, size_t len, uint32_t *nchunks, 
         report(r, 0, "truncated EVTX file header (%zu bytes)", len);
     } else {
         header_ok = true;
-        if ((uint32_t)crc32(0L, d, 120) != rd32(d + 124)) {
+        if (sh_crc32(0, d, 120) != rd32(d + 124)) {
             report(r, 0, "%s", "offset 0x0: file header checksum mismatch; chunks read anyway");
             header_ok = false;
         }

@@ -87,6 +87,12 @@ void sh_diag_format(const sh_diag *d, char *out, size_t outsz);
 
 /* ---- strings and hashing ---- */
 uint32_t sh_hash(const char *s, size_t n);               /* FNV-1a 32 */
+/* zlib's crc32(crc, data, len), faster on x86-64 (carry-less multiplication) */
+uint32_t sh_crc32(uint32_t crc, const void *data, size_t len);
+/* A copy of s[0..n) that lives as long as the process, the same pointer for
+ * equal strings, from any thread; *hash is sh_hash(s, n). NULL when the
+ * table is full (64K names, 8 MB) or s holds a NUL: keep your own copy. */
+const char *sh_intern(const char *s, size_t n, uint32_t *hash);
 bool sh_utf8_valid(const char *s, size_t n);
 /* offset of the first byte that is not valid UTF-8, n when all is valid */
 size_t sh_utf8_check(const char *s, size_t n);

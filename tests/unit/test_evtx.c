@@ -976,6 +976,102 @@ TEST(read_file) {
     free(f);
 }
 
+/* zlib's crc32 and sh_crc32 (carry-less multiplication) agree on every
+ * length and alignment, and continue each other's values */
+TEST(crc32_matches_zlib) {
+    uint8_t *buf = malloc(140000);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < 140000; i++) x = x * 1103515245u + 12345u, buf[i] = (uint8_t)(x >> 16);
+    int bad = 0;
+    for (size_t len = 0; len < 400; len++)
+        for (size_t off = 0; off < 16; off += 5)
+            if (sh_crc32(len * 7u, buf + off, len) != (uint32_t)crc32(len * 7u, buf + off, (uInt)len)) bad++;
+    for (size_t len = 60000; len < 70000; len += 997)
+        if (sh_crc32(0, buf + 3, len) != (uint32_t)crc32(0L, buf + 3, (uInt)len)) bad++;
+    CHECK_INT(bad, 0);
+    uint32_t a = sh_crc32(sh_crc32(0, buf, 1000), buf + 1000, 5000);
+    CHECK_INT(a, (uint32_t)crc32(0L, buf, 6000));
+    free(buf);
+}
+
+/* A transcript of what a sink receives: each event's JSON and each
+ * diagnostic, in order */
+typedef struct transcript {
+    sh_buf t;
+    int events, stop_after;
+} transcript;
+
+static bool tr_event(void *ctx, sh_event *e) {
+    transcript *t = ctx;
+    sh_buf_printf(&t->t, "#%llu ", (unsigned long long)e->ordinal);
+    sh_event_to_json(e, &t->t, false);
+    sh_buf_putc(&t->t, '\n');
+    t->events++;
+    return !t->stop_after || t->events < t->stop_after;
+}
+
+static void tr_error(void *ctx, const sh_diag *d) {
+    transcript *t = ctx;
+    char m[800];
+    sh_diag_format(d, m, sizeof m);
+    sh_buf_printf(&t->t, "error %s\n", m);
+}
+
+/* Reading with threads gives the sink the same events, diagnostics, order,
+ * ordinals and counts as reading each file in turn; a sink that stops gets
+ * exactly the events it took. */
+TEST(threads_same_as_serial) {
+    static chunkb cbs[21];
+    chunkb *cs[21];
+    uint64_t id = 1;
+    for (int k = 0; k < 21; k++) {
+        chunk_init(&cbs[k]);
+        char comp[32];
+        for (int r = 0; r < 1 + k % 4; r++) {
+            snprintf(comp, sizeof comp, "host-%d-%d", k, r);
+            simple_record(&cbs[k], id++, comp);
+        }
+        chunk_finish(&cbs[k]);
+        cs[k] = &cbs[k];
+    }
+    size_t len;
+    uint8_t *f = file_of(cs, 21, 21, 0, &len);
+    memcpy(f + 4096 + 65536 * 7, "XlfChnk", 7);   /* a damaged chunk among them */
+    const char *names[] = {"a.evtx", "b.evtx", "c.evtx", "a.evtx"};
+    const uint8_t *imgs[] = {f, f, f, f};
+    size_t lens[] = {len, 100, 4096 + 65536 * 3 + 2000, len};   /* whole, tiny, cut */
+    for (int threads = 2; threads <= 5; threads += 3) {
+        for (int stop = 0; stop <= 40; stop += 20) {
+            transcript a = {.stop_after = stop}, b = {.stop_after = stop};
+            sh_input_sink sa = {tr_event, tr_error, &a, NULL}, sb = {tr_event, tr_error, &b, NULL};
+            sh_input_stats sta = {0}, stb = {0};
+            bool go_a = true, go_b = true;
+            for (int i = 0; i < 4 && go_a; i++) go_a = sh_evtx_read(names[i], imgs[i], lens[i], NULL, &sa, &sta);
+            sh_evtx_par *p = sh_evtx_par_new(threads, &sb, &stb);
+            for (int i = 0; i < 4 && go_b; i++)
+                go_b = sh_evtx_par_submit(p, names[i], imgs[i], lens[i], NULL, 0, SH_EVTX_OWN_NONE);
+            if (go_b) go_b = sh_evtx_par_drain(p);
+            sh_evtx_par_free(p);
+            CHECK(go_a == go_b);
+            CHECK_INT(go_a, stop == 0);
+            CHECK_INT(a.t.len, b.t.len);
+            CHECK(a.t.len == b.t.len && memcmp(a.t.data, b.t.data, a.t.len) == 0);
+            CHECK_INT(a.events, stop ? stop : 2 * 47 + 6 + 4);   /* chunk 7 (4 records) skipped; the cut file: 3 chunks and 4 records */
+            CHECK_INT(stb.events, sta.events);
+            CHECK_INT(stb.rejected, sta.rejected);
+            if (!stop) {
+                CHECK_INT(stb.inputs_failed, sta.inputs_failed);
+                CHECK_INT(sta.inputs_failed, 1);      /* the tiny one */
+                CHECK_INT(stb.inputs, 4);
+                CHECK_INT(stb.bytes, 2 * len + 100 + 4096 + 65536 * 3 + 2000);
+            }
+            sh_buf_free(&a.t);
+            sh_buf_free(&b.t);
+        }
+    }
+    free(f);
+}
+
 int main(void) {
     RUN(all_types);
     RUN(arrays_optional_reuse);
@@ -985,5 +1081,7 @@ int main(void) {
     RUN(damaged_records_truncated);
     RUN(stop_and_garbage);
     RUN(read_file);
+    RUN(crc32_matches_zlib);
+    RUN(threads_same_as_serial);
     TEST_MAIN_END();
 }
