@@ -12,8 +12,8 @@
 /* The event itself, its field list and its index live in its arena: an
  * event is one allocation (more only when it outgrows its first block), so
  * building one on a reading thread and freeing it on another costs one free. */
-#define FIRST_FIELDS 32
-#define FIRST_INDEX 64
+#define FIRST_FIELDS 48
+#define FIRST_INDEX 128
 
 sh_event *sh_event_new_sized(size_t bytes) {
     sh_arena a;

@@ -246,11 +246,13 @@ static char *put_u64(char *end, uint64_t u) {
 }
 
 static sh_value mk_int(sh_event *e, int64_t v) {
-    char *o = sh_arena_alloc(&e->arena, 24), *end = o + 23, *q = put_u64(end, v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
-    if (v < 0) *--q = '-';
-    size_t n = (size_t)(end - q);
-    memmove(o, q, n);
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = (v < 0) + 1;
+    for (uint64_t t = u; t >= 10; t /= 10) n++;
+    char *o = sh_arena_alloc(&e->arena, n + 1);
     o[n] = 0;
+    put_u64(o + n, u);
+    if (v < 0) o[0] = '-';
     sh_value r = {.type = SH_INT, .i = v, .f = (double)v, .s = o, .len = (uint32_t)n};
     return r;
 }
