@@ -1651,7 +1651,7 @@ int sh_evtx_read_file(const char *path, const sh_input_opts *o, sh_input_sink *s
  * calling thread reads it itself instead of waiting. At most PAR_QUEUE jobs a
  * thread are in flight, which bounds the memory held by buffered events. */
 
-#define PAR_JOB_SLOTS 8
+#define PAR_JOB_SLOTS 2
 #define PAR_QUEUE 4
 
 typedef struct pitem {
