@@ -145,6 +145,11 @@ run scenarios-pack 0 test -q tests/scenarios && {
     grep -q '^shrike test: [0-9]* cases, .* 0 failed' "$T/out" && pass=$((pass + 1)) || {
         echo "FAIL scenarios-pack summary"; tail -3 "$T/out"; fail=$((fail + 1)); }
 }
+# the hand-written variants: every rule's count on every file, and no alert from a rule without rows
+run variants-pack 0 test -q --strict tests/variants && {
+    grep -q '^shrike test: 30 cases, 115 event files (0 skipped), 9 rules; [0-9]* checks, 0 failed' "$T/out" && pass=$((pass + 1)) || {
+        echo "FAIL variants-pack summary"; tail -3 "$T/out"; fail=$((fail + 1)); }
+}
 run scenarios-eql 0 test -r rules/eql tests/scenarios && {
     # the Sigma rules' expectations name rules not loaded here: said, not failed
     grep -q '^shrike test: [0-9]* cases, .* 0 failed; [0-9]* expectations name rules not loaded$' "$T/out" && pass=$((pass + 1)) || {

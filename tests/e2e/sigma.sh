@@ -38,7 +38,7 @@ run() { # run NAME EXPECTED_RC -- ARGS... ; stdout in $T/out, stderr in $T/err
 
 # ---- the bundled pack loads cleanly
 run pack-check 0 -- rules check -r rules/sigma &&
-    { [ "$(cat "$T/out")" = "4 loaded, 0 rejected" ] && ok || { bad "pack-check: $(cat "$T/out")"; }; }
+    { [ "$(cat "$T/out")" = "5 loaded, 0 rejected" ] && ok || { bad "pack-check: $(cat "$T/out")"; }; }
 
 # ---- test cases: RULE_ID_PREFIX FILE
 case_check() {
