@@ -1742,17 +1742,24 @@ static void run_job(sh_evtx_par *p, pjob *j, sh_input_scratch *x) {
     rd_free(&r);
 }
 
+/* the first job not started, now being read (NULL when none); p->mu held */
+static pjob *take_job(sh_evtx_par *p) {
+    pjob *j = p->qhead;
+    if (!j) return NULL;
+    p->qhead = j->qnext;
+    if (!p->qhead) p->qtail = NULL;
+    j->state = 1;
+    return j;
+}
+
 static void *par_worker(void *arg) {
     sh_evtx_par *p = arg;
     sh_input_scratch x = {0};
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->qhead && !p->quit) pthread_cond_wait(&p->work, &p->mu);
-        if (!p->qhead) break;
-        pjob *j = p->qhead;
-        p->qhead = j->qnext;
-        if (!p->qhead) p->qtail = NULL;
-        j->state = 1;
+        pjob *j = take_job(p);
+        if (!j) break;
         pthread_mutex_unlock(&p->mu);
         run_job(p, j, &x);
         pthread_mutex_lock(&p->mu);
@@ -1792,26 +1799,15 @@ static void release_file(pfile *f) {
 static void deliver_one(sh_evtx_par *p) {
     pthread_mutex_lock(&p->mu);
     pjob *j = p->head;
-    if (j->state == 0) {
-        /* not started: it heads the queue too (both are in submission order) */
-        p->qhead = j->qnext;
-        if (!p->qhead) p->qtail = NULL;
-        j->state = 1;
-        pthread_mutex_unlock(&p->mu);
-        run_job(p, j, &p->scratch);
-        pthread_mutex_lock(&p->mu);
-        j->state = 2;
-    }
-    /* while a worker reads it, read a later job rather than wait */
+    /* Until it is read, read the next job not started: j itself when no
+     * worker has taken it (the queue is in submission order too), else a
+     * later one rather than wait. */
     while (j->state != 2) {
-        pjob *k = p->qhead;
+        pjob *k = take_job(p);
         if (!k) {
             pthread_cond_wait(&p->done, &p->mu);
             continue;
         }
-        p->qhead = k->qnext;
-        if (!p->qhead) p->qtail = NULL;
-        k->state = 1;
         pthread_mutex_unlock(&p->mu);
         run_job(p, k, &p->scratch);
         pthread_mutex_lock(&p->mu);

@@ -338,6 +338,28 @@ static void read_stream(rd *r, stream *s) {
     else read_sequence(r, s, false);
 }
 
+/* the len bytes of the file open at fd, into a new buffer; a read error is
+ * reported and what was read is kept (*got bytes) */
+static char *read_whole(rd *r, const char *path, int fd, size_t len, size_t *got) {
+    char *buf = malloc(len ? len : 1);
+    if (!buf) abort();
+    size_t n = 0;
+    int rerr = 0;
+    while (n < len) {
+        ssize_t k = pread(fd, buf + n, len - n, (off_t)n);
+        if (k < 0 && errno == EINTR) continue;
+        if (k < 0) rerr = errno;
+        if (k <= 0) break;
+        n += (size_t)k;
+    }
+    if (rerr) {
+        report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)n, strerror(rerr));
+        r->st->inputs_failed++;
+    }
+    *got = n;
+    return buf;
+}
+
 /* A plain EVTX file is read straight into memory (or mapped, when large):
  * its signature is peeked with pread, so zlib's buffers and the first 128 KB
  * read of the general path are skipped. Returns true when it took the file
@@ -353,21 +375,8 @@ static bool read_evtx_direct(rd *r, const char *path, int fd) {
     int done = -1;
     if (len >= SH_EVTX_MAP_MIN) done = sh_evtx_read_file(path, r->o, r->sink, r->st, &size);
     if (done < 0) {
-        char *buf = malloc(len ? len : 1);
-        if (!buf) abort();
-        size_t got = 0;
-        int rerr = 0;
-        while (got < len) {
-            ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
-            if (k < 0 && errno == EINTR) continue;
-            if (k < 0) rerr = errno;
-            if (k <= 0) break;
-            got += (size_t)k;
-        }
-        if (rerr) {
-            report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)got, strerror(rerr));
-            r->st->inputs_failed++;
-        }
+        size_t got;
+        char *buf = read_whole(r, path, fd, len, &got);
         size = got;
         done = sh_evtx_read(path, buf, got, r->o, r->sink, r->st);
         free(buf);
@@ -395,22 +404,9 @@ static bool read_evtx_par(rd *r, const char *path, int fd) {
             return true;
         }
     }
-    char *buf = malloc(len);
-    if (!buf) abort();
-    size_t got = 0;
-    int rerr = 0;
-    while (got < len) {
-        ssize_t k = pread(fd, buf + got, len - got, (off_t)got);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) rerr = errno;
-        if (k <= 0) break;
-        got += (size_t)k;
-    }
+    size_t got;
+    char *buf = read_whole(r, path, fd, len, &got);
     close(fd);
-    if (rerr) {
-        report(r, path, 0, 0, "read error after %llu bytes: %s", (unsigned long long)got, strerror(rerr));
-        r->st->inputs_failed++;
-    }
     if (!sh_evtx_par_submit(r->par, path, buf, got, buf, got, SH_EVTX_OWN_FREE)) r->stopped = true;
     return true;
 }

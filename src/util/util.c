@@ -102,11 +102,8 @@ void sh_arena_init(sh_arena *a) {
     a->total = 0;
 }
 
-static void arena_grow(sh_arena *a, size_t n) {
-    /* blocks double (an event of 100 bytes costs 2 KB, a large one a few
-     * blocks), up to 1 MB unless one allocation needs more */
-    size_t cap = a->head ? a->head->cap * 2 : ARENA_MIN_BLOCK;
-    if (cap > (1u << 20)) cap = 1u << 20;
+/* a new current block of at least n bytes, doubling from cap */
+static void push_block(sh_arena *a, size_t cap, size_t n) {
     while (cap < n) cap *= 2;
     sh_arena_block *b = block_new(cap);
     b->next = a->head;
@@ -115,15 +112,16 @@ static void arena_grow(sh_arena *a, size_t n) {
     a->total += cap;
 }
 
+static void arena_grow(sh_arena *a, size_t n) {
+    /* blocks double (an event of 100 bytes costs 2 KB, a large one a few
+     * blocks), up to 1 MB unless one allocation needs more */
+    size_t cap = a->head ? a->head->cap * 2 : ARENA_MIN_BLOCK;
+    push_block(a, cap > (1u << 20) ? 1u << 20 : cap, n);
+}
+
 void sh_arena_reserve(sh_arena *a, size_t n) {
     if (a->head && a->head->cap - a->used >= n) return;
-    size_t cap = ARENA_MIN_BLOCK;
-    while (cap < n) cap *= 2;
-    sh_arena_block *b = block_new(cap);
-    b->next = a->head;
-    a->head = b;
-    a->used = 0;
-    a->total += cap;
+    push_block(a, ARENA_MIN_BLOCK, n);
 }
 
 void *sh_arena_alloc_slow(sh_arena *a, size_t n) {

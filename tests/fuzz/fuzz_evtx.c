@@ -4,7 +4,9 @@
  * mutations of single chunks reach the binary XML. Every event must carry
  * its source, every string value must be NUL-terminated valid UTF-8 and
  * every problem must come with a reason; the JSON rendering of each event is
- * built so that every value is read.
+ * built so that every value is read. The file is read once more by two
+ * threads (sh_evtx_par, as `-j 2` does), whose transcript of events,
+ * diagnostics and counts must be the single-threaded one byte for byte.
  *   tests/fuzz/build.sh && build-fuzz/fuzz_evtx tests/fuzz/corpus/evtx */
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,38 @@ static void on_error(void *ctx, const sh_diag *d) {
     if (!d->msg[0] || !d->file[0]) abort();
 }
 
+/* what a sink receives, in order */
+static bool tr_event(void *ctx, sh_event *e) {
+    sh_buf *t = ctx;
+    sh_buf_printf(t, "#%llu %s:%llu ", (unsigned long long)e->ordinal, e->source, (unsigned long long)e->line);
+    sh_event_to_json(e, t, false);
+    sh_buf_putc(t, '\n');
+    return true;
+}
+
+static void tr_error(void *ctx, const sh_diag *d) {
+    char m[1024];
+    sh_diag_format(d, m, sizeof m);
+    sh_buf_printf(ctx, "error %s\n", m);
+}
+
+static void threads_agree(const unsigned char *data, size_t size) {
+    sh_buf a = {0}, b = {0};
+    sh_input_sink sa = {tr_event, tr_error, &a, NULL}, sb = {tr_event, tr_error, &b, NULL};
+    sh_input_stats sta = {0}, stb = {0};
+    sh_evtx_read("fuzz.evtx", data, size, NULL, &sa, &sta);
+    sh_evtx_read("fuzz.evtx", data, size, NULL, &sa, &sta);
+    sh_evtx_par *p = sh_evtx_par_new(2, &sb, &stb);
+    sh_evtx_par_submit(p, "fuzz.evtx", data, size, NULL, 0, SH_EVTX_OWN_NONE);
+    sh_evtx_par_submit(p, "fuzz.evtx", data, size, NULL, 0, SH_EVTX_OWN_NONE);
+    sh_evtx_par_free(p);
+    if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)) || sta.events != stb.events ||
+        sta.rejected != stb.rejected || sta.inputs_failed != stb.inputs_failed)
+        abort();
+    sh_buf_free(&a);
+    sh_buf_free(&b);
+}
+
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     size_t n = 0;
     sh_input_sink sink = {.on_event = on_event, .on_error = on_error, .ctx = &n};
@@ -45,5 +79,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     sh_evtx_read_chunk("fuzz.chunk", data, size, NULL, &sink, &st);
     if (size > SH_EVTX_HEADER_SIZE) sh_evtx_read_chunk("fuzz.chunk", data + SH_EVTX_HEADER_SIZE, size - SH_EVTX_HEADER_SIZE, NULL, &sink, &st);
     if (st.events != n) abort();
+    threads_agree(data, size);
     return 0;
 }
