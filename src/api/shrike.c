@@ -15,7 +15,27 @@ typedef struct crule {
     sh_rule *rule;
     sh_query *q;
     bool done;                /* head limit reached */
+    const sh_fieldref **refs; /* the fields its filters read (looked up ahead by shrike_prepare) */
+    uint32_t nrefs;
 } crule;
+
+#define MAX_WARM_REFS 64
+
+/* the fields an expression reads, each once */
+static void collect_refs(const sh_ir *n, crule *c) {
+    if (!n) return;
+    if (n->kind == SH_IR_FIELD && n->ref) {
+        for (uint32_t i = 0; i < c->nrefs; i++)
+            if (c->refs[i] == n->ref) return;
+        if (c->nrefs == MAX_WARM_REFS) return;
+        if (!c->refs) {
+            c->refs = malloc(MAX_WARM_REFS * sizeof *c->refs);
+            if (!c->refs) abort();
+        }
+        c->refs[c->nrefs++] = n->ref;
+    }
+    for (uint32_t i = 0; i < n->nargs; i++) collect_refs(n->args[i], c);
+}
 
 static const sh_frontend *const frontends[] = {&sh_frontend_eql, &sh_frontend_sigma, &sh_frontend_spl};
 #define NFRONTENDS (sizeof frontends / sizeof *frontends)
@@ -159,6 +179,7 @@ void shrike_free(shrike *s) {
     for (size_t i = 0; i < s->n; i++) {
         s->rules[i].q->ops->free(s->rules[i].q);
         sh_rule_free(s->rules[i].rule);
+        free(s->rules[i].refs);
     }
     for (size_t i = 0; i < s->ncats; i++) {
         free(s->cats[i].name);
@@ -220,6 +241,7 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
     uint32_t nf = q->ops->filters ? q->ops->filters(q, filters, 257) : 0;
     bool any_null = nf == 0 || nf == 257;
     for (uint32_t i = 0; i < nf; i++) any_null |= filters[i] == NULL;
+    for (uint32_t i = 0; i < nf && nf < 257; i++) collect_refs(filters[i], &s->rules[s->n - 1]);
     if (!any_null && !getenv("SHRIKE_NO_PREFILTER")) sh_prefilter_add(s->pf, (uint32_t)(s->n - 1), filters, nf);
     return true;
 }
@@ -351,6 +373,11 @@ void shrike_prepare(const shrike *s, shrike_ws *w, sh_event *e) {
     if (!s->n) return;
     uint8_t *sel = sh_arena_alloc(&e->arena, s->n);
     select_rules(s, e, sel, w->pw);
+    /* the field model's derivations the selected rules' filters will read,
+     * made here (they are kept in the event) rather than on the main thread */
+    for (size_t i = 0; i < s->n; i++)
+        if (sel[i])
+            for (uint32_t k = 0; k < s->rules[i].nrefs; k++) sh_event_get(e, s->rules[i].refs[k]);
     e->sel = sel;
     e->sel_of = s;
     e->sel_n = s->n;
