@@ -2,13 +2,18 @@
 # bench/run_evtx.sh: EVTX reading speed, side by side in one run, on the same files:
 #
 #   evtxexport   libevtx's evtxexport -f xml, one process per file (Debian libevtx-utils)
-#   dump         shrike dump FILES > /dev/null      (EVTX to JSON lines)
-#   scan         shrike scan FILES -f jsonl         (the bundled rule pack)
+#   dump         shrike dump FILES > /dev/null      (EVTX to JSON lines; threads: the processors)
+#   scan         shrike scan FILES -f jsonl         (the bundled rule pack; threads: the processors)
+#   dump-j1      shrike dump -j 1                   (one thread)
+#   scan-j1      shrike scan -j 1
 #   parse        the EVTX reader alone, events built and dropped (a small C driver linked
 #                with libshrike.a, compiled here): what the reader costs without output
 #
 #   bench/run_evtx.sh                     # ../shared/data/evtx/hayabusa-sample-evtx, median of 5
 #   DATA=DIR RUNS=3 bench/run_evtx.sh     # another folder of .evtx files
+#   BIG=4 bench/run_evtx.sh               # one large file made of the chunks of the hayabusa set
+#                                         # and samples/security.evtx, sysmon.evtx, 4 times over
+#                                         # (bench/make_big_evtx.py): the chunks of one file
 #
 # Rows are interleaved round by round so drift in machine load hits them alike; every timed
 # command writes to /dev/null. Wall time is $EPOCHREALTIME around each command; peak RSS
@@ -29,20 +34,29 @@ RUNS=${RUNS:-5}
 BUILD=${BUILD:-build}
 SHRIKE=${SHRIKE:-$BUILD/shrike}
 SKIP_BUILD=${SKIP_BUILD:-0}
-ONLY=${ONLY:-evtxexport dump scan parse}
+ONLY=${ONLY:-evtxexport dump-j1 dump scan-j1 scan parse}
+BIG=${BIG:-0}
 OUT=${OUT:-bench/out}
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 [ -d "$DATA" ] || die "no data folder $DATA (set DATA=...)"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 [ -x /usr/bin/time ] || die "GNU time is not installed (apt-get install -y time)"
 case " $ONLY " in *" evtxexport "*) command -v evtxexport >/dev/null || die "evtxexport is not installed (apt-get install -y libevtx-utils)";; esac
 [ "$SKIP_BUILD" = 1 ] || make -s BUILD="$BUILD" all >/dev/null
 [ -x "$SHRIKE" ] || die "no shrike binary at $SHRIKE"
 mkdir -p "$OUT"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-mapfile -d '' files < <(find "$DATA" -name '*.evtx' -print0 | sort -z)
+if [ "$BIG" != 0 ]; then
+    command -v python3 >/dev/null || die "BIG needs python3"
+    find "$DATA" ../shared/data/evtx/samples/security.evtx ../shared/data/evtx/samples/sysmon.evtx -name '*.evtx' -print0 |
+        sort -z | xargs -0 python3 bench/make_big_evtx.py "$tmp/big.evtx" "$BIG" >/dev/null
+    DATA="$DATA and 2 samples as one file, $BIG times over"
+    files=("$tmp/big.evtx")
+else
+    mapfile -d '' files < <(find "$DATA" -name '*.evtx' -print0 | sort -z)
+fi
 [ "${#files[@]}" -gt 0 ] || die "no .evtx files under $DATA"
 bytes=$(cat "${files[@]}" | wc -c)
 cat "${files[@]}" >/dev/null    # warm the page cache alike for every row
@@ -83,6 +97,8 @@ cmd_of() { # the command of a row, as words
         evtxexport) echo "bash -c 'for f; do evtxexport -f xml \"\$f\"; done' evtxexport" ;;
         dump) echo "$SHRIKE dump -q" ;;
         scan) echo "$SHRIKE scan -q -f jsonl" ;;
+        dump-j1) echo "$SHRIKE dump -q -j 1" ;;
+        scan-j1) echo "$SHRIKE scan -q -f jsonl -j 1" ;;
         parse) echo "$tmp/parse" ;;
     esac
 }
@@ -94,6 +110,8 @@ run_row() { # run_row ROW: appends "seconds rss_kb" to $tmp/ROW.times; output go
         evtxexport) /usr/bin/time -v -o "$tmp/time" bash -c 'for f; do evtxexport -f xml "$f"; done' evtxexport "${files[@]}" >/dev/null 2>&1 || true ;;
         dump) /usr/bin/time -v -o "$tmp/time" "$SHRIKE" dump -q "${files[@]}" >/dev/null 2>&1 || true ;;
         scan) /usr/bin/time -v -o "$tmp/time" "$SHRIKE" scan -q -f jsonl "${files[@]}" >/dev/null 2>&1 || true ;;
+        dump-j1) /usr/bin/time -v -o "$tmp/time" "$SHRIKE" dump -q -j 1 "${files[@]}" >/dev/null 2>&1 || true ;;
+        scan-j1) /usr/bin/time -v -o "$tmp/time" "$SHRIKE" scan -q -f jsonl -j 1 "${files[@]}" >/dev/null 2>&1 || true ;;
         parse) /usr/bin/time -v -o "$tmp/time" "$tmp/parse" "${files[@]}" >/dev/null ;;
     esac
     t1=$EPOCHREALTIME
@@ -105,7 +123,7 @@ run_row() { # run_row ROW: appends "seconds rss_kb" to $tmp/ROW.times; output go
 records_of() { # records each row prints (counted in a separate, untimed run)
     case $1 in
         evtxexport) for f in "${files[@]}"; do evtxexport -f xml "$f" 2>/dev/null; done | grep -c '^<Event xmlns' || true ;;
-        dump|scan) "$SHRIKE" dump -q "${files[@]}" 2>/dev/null | wc -l ;;
+        dump*|scan*) "$SHRIKE" dump -q "${files[@]}" 2>/dev/null | wc -l ;;
         parse) "$tmp/parse" "${files[@]}" ;;
     esac
 }
@@ -118,6 +136,7 @@ stamp=$(date -u +%Y%m%d-%H%M%S)
 res="$OUT/evtx-results-$stamp.txt"
 {
     echo "EVTX benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m)"
+    echo "threads: dump and scan use the processors (-j $(nproc)); dump-j1 and scan-j1 one thread"
     echo "data: $DATA: ${#files[@]} files, $bytes bytes; median of $RUNS runs"
     echo "shrike: $SHRIKE (built $(date -u -r "$SHRIKE" '+%Y-%m-%d %H:%M UTC'))"
     printf '%-11s %9s %10s %12s %9s %9s\n' row seconds records records/s MB/s "RSS MB"
