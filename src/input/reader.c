@@ -360,54 +360,41 @@ static char *read_whole(rd *r, const char *path, int fd, size_t len, size_t *got
     return buf;
 }
 
-/* A plain EVTX file is read straight into memory (or mapped, when large):
- * its signature is peeked with pread, so zlib's buffers and the first 128 KB
- * read of the general path are skipped. Returns true when it took the file
- * (fd closed), false to read it the general way (fd untouched, at offset 0). */
-static bool read_evtx_direct(rd *r, const char *path, int fd) {
+/* A plain EVTX file is read straight into memory, or mapped when large (only
+ * the pages holding records are then read): its signature is peeked with
+ * pread, so zlib's buffers and the first 128 KB read of the general path are
+ * skipped. With EVTX threads the image is handed over to them, else read
+ * here. Returns true when it took the file (fd closed), false to read it the
+ * general way (fd untouched, at offset 0). */
+static bool read_evtx_plain(rd *r, const char *path, int fd) {
     char sig[8];
     struct stat sb;
     if (pread(fd, sig, 8, 0) != 8 || memcmp(sig, "ElfFile", 8) != 0) return false;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (uint64_t)sb.st_size > SIZE_MAX / 2)
         return false;
-    size_t len = (size_t)sb.st_size, size = 0;
-    r->st->inputs++;
-    int done = -1;
-    if (len >= SH_EVTX_MAP_MIN) done = sh_evtx_read_file(path, r->o, r->sink, r->st, &size);
-    if (done < 0) {
-        size_t got;
-        char *buf = read_whole(r, path, fd, len, &got);
-        size = got;
-        done = sh_evtx_read(path, buf, got, r->o, r->sink, r->st);
-        free(buf);
-    }
-    r->st->bytes += size;
-    if (!done) r->stopped = true;
-    close(fd);
-    return true;
-}
-
-/* read_evtx_direct for the EVTX threads: the image (mapped when large) is
- * handed over to them. */
-static bool read_evtx_par(rd *r, const char *path, int fd) {
-    char sig[8];
-    struct stat sb;
-    if (pread(fd, sig, 8, 0) != 8 || memcmp(sig, "ElfFile", 8) != 0) return false;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 || (uint64_t)sb.st_size > SIZE_MAX / 2)
-        return false;
-    size_t len = (size_t)sb.st_size;
+    size_t len = (size_t)sb.st_size, got = len;
+    if (!r->par) r->st->inputs++;   /* the threads count a file when they deliver it */
+    void *img = NULL;
+    int kind = SH_EVTX_OWN_MUNMAP;
     if (len >= SH_EVTX_MAP_MIN) {
-        void *m = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (m != MAP_FAILED) {
-            close(fd);
-            if (!sh_evtx_par_submit(r->par, path, m, len, m, len, SH_EVTX_OWN_MUNMAP)) r->stopped = true;
-            return true;
-        }
+        img = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (img == MAP_FAILED) img = NULL;
     }
-    size_t got;
-    char *buf = read_whole(r, path, fd, len, &got);
+    if (!img) {
+        img = read_whole(r, path, fd, len, &got);
+        kind = SH_EVTX_OWN_FREE;
+    }
     close(fd);
-    if (!sh_evtx_par_submit(r->par, path, buf, got, buf, got, SH_EVTX_OWN_FREE)) r->stopped = true;
+    bool go;
+    if (r->par) {
+        go = sh_evtx_par_submit(r->par, path, img, got, img, len, kind);
+    } else {
+        go = sh_evtx_read(path, img, got, r->o, r->sink, r->st);
+        r->st->bytes += got;
+        if (kind == SH_EVTX_OWN_MUNMAP) munmap(img, len);
+        else free(img);
+    }
+    if (!go) r->stopped = true;
     return true;
 }
 
@@ -422,9 +409,7 @@ static void read_file(rd *r, const char *path) {
         r->st->inputs_failed++;
         return;
     }
-    if (fd != 0 && strcmp(path, "-") != 0) {
-        if (r->par ? read_evtx_par(r, path, fd) : read_evtx_direct(r, path, fd)) return;
-    }
+    if (fd != 0 && strcmp(path, "-") != 0 && read_evtx_plain(r, path, fd)) return;
     settle(r);
     if (r->stopped) {
         close(fd);
