@@ -63,10 +63,8 @@ sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32
     }
 }
 
-static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool copy, bool *created) {
-    sh_field *f = sh_event_find(e, name, nlen, hash);
-    if (created) *created = f == NULL;
-    if (f) return f;
+/* A new field at index slot h (empty) of a table with room for it. */
+static sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen, uint32_t hash) {
     if (e->nfields == e->fcap) {
         uint32_t cap = e->fcap ? e->fcap * 2 : FIRST_FIELDS;
         sh_field **nf = sh_arena_alloc(&e->arena, cap * sizeof *nf);
@@ -74,20 +72,31 @@ static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t
         e->fields = nf;
         e->fcap = cap;
     }
-    f = sh_arena_zalloc(&e->arena, sizeof *f);
-    e->fields[e->nfields++] = f;
-    f->name = copy ? sh_arena_strndup(&e->arena, name, nlen) : name;
-    f->nlen = (uint32_t)nlen;
-    f->hash = hash;
+    sh_field *f = sh_arena_alloc(&e->arena, sizeof *f);
+    *f = (sh_field){.name = name, .nlen = (uint32_t)nlen, .hash = hash};
     f->vals = &f->inl;
-    if (e->nfields * 2 > e->icap) {
-        index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
-    } else {
-        uint32_t h = hash & (e->icap - 1);
-        while (e->index[h]) h = (h + 1) & (e->icap - 1);
-        e->index[h] = e->nfields;
-    }
+    e->fields[e->nfields++] = f;
+    e->index[h] = e->nfields;
     return f;
+}
+
+/* The field named name (hash is its sh_hash), added when absent: then the
+ * name is copied into the arena unless it is interned (copy false). */
+static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool copy, bool *created) {
+    if ((e->nfields + 1) * 2 > e->icap) index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
+    uint32_t mask = e->icap - 1, h = hash & mask;
+    for (;;) {
+        uint32_t ix = e->index[h];
+        if (!ix) break;
+        sh_field *f = e->fields[ix - 1];
+        if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) {
+            if (created) *created = false;
+            return f;
+        }
+        h = (h + 1) & mask;
+    }
+    if (created) *created = true;
+    return add_at(e, h, copy ? sh_arena_strndup(&e->arena, name, nlen) : name, nlen, hash);
 }
 
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created) {

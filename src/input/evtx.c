@@ -98,7 +98,8 @@ enum { OP_VALUE, OP_INSTANCE };
 enum {
     F_EMPTY = 1,        /* no value: the field gets "" (an empty <Data/>) */
     F_OPTELEM = 2,      /* only optional substitutions: no value, no element */
-    F_NUM = 4           /* System number (EventID, ...): decimal text becomes an integer */
+    F_NUM = 4,          /* System number (EventID, ...): decimal text becomes an integer */
+    F_TS = 8            /* System TimeCreated: a FILETIME gives the event's time */
 };
 
 typedef struct op {
@@ -117,12 +118,11 @@ typedef struct plan {
     const op *ops;
     const piece *pcs;
     uint32_t nops;
-    uint32_t off;       /* cache key: definition offset ... */
-    const nctx *ctx;    /* ... and naming context */
     const char *err;    /* compile failure, reported for each record using it */
 } plan;
 
-typedef struct tslot { plan *p; } tslot;
+/* the chunk's plans by definition offset and naming context */
+typedef struct tslot { uint32_t off; const nctx *ctx; plan *p; } tslot;
 typedef struct nslot { const char *s; uint32_t off, len; } nslot;
 
 typedef struct rd {
@@ -142,9 +142,13 @@ typedef struct rd {
     uint32_t ncap, nn;
     /* the record being read */
     uint64_t rid;
+    int64_t ts;         /* from the System TimeCreated FILETIME, SH_TS_NONE */
+    uint32_t at_hash;   /* of "@timestamp" */
     ev_val *vals;       /* substitution values of the instances being run (a stack) */
     uint32_t vcap, vtop;
     sh_buf conv;        /* scratch for value conversion */
+    sh_buf cwb[4];      /* the compiler's vectors, kept between plans */
+    sh_buf tx[MAX_NEST + 2][2];   /* text and name of a mixed op, by nesting depth */
     char err[256];      /* why the current record failed */
 } rd;
 
@@ -240,19 +244,36 @@ static sh_value mk_str(sh_event *e, const char *s, size_t n) {
     return sh_value_str(sh_arena_strndup(&e->arena, s, n), n);
 }
 
+static const char digits2[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+/* writes u's decimal digits ending at end; returns where they start */
 static char *put_u64(char *end, uint64_t u) {
-    do *--end = (char)('0' + u % 10); while (u /= 10);
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        *--end = digits2[d + 1];
+        *--end = digits2[d];
+    }
+    if (u >= 10) {
+        *--end = digits2[u * 2 + 1];
+        *--end = digits2[u * 2];
+    } else {
+        *--end = (char)('0' + u);
+    }
     return end;
 }
 
 static sh_value mk_int(sh_event *e, int64_t v) {
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    size_t n = (v < 0) + 1;
-    for (uint64_t t = u; t >= 10; t /= 10) n++;
+    char tmp[24], *q = put_u64(tmp + sizeof tmp, u);
+    if (v < 0) *--q = '-';
+    size_t n = (size_t)(tmp + sizeof tmp - q);
     char *o = sh_arena_alloc(&e->arena, n + 1);
+    memcpy(o, q, n);
     o[n] = 0;
-    put_u64(o + n, u);
-    if (v < 0) o[0] = '-';
     sh_value r = {.type = SH_INT, .i = v, .f = (double)v, .s = o, .len = (uint32_t)n};
     return r;
 }
@@ -348,6 +369,13 @@ static size_t fmt_filetime(char *o, uint64_t ft) {
     unsigned m, d;
     civil(days, &y, &m, &d);
     return fmt_time(o, y, m, d, sod / 3600, sod / 60 % 60, sod % 60, us);
+}
+
+/* The time of a FILETIME's text (whole microseconds) when its year is
+ * 1970..9999, as sh_event_finish would read it back; else SH_TS_NONE */
+static int64_t filetime_us_ns(uint64_t ft) {
+    if (ft < 116444736000000000ULL || ft >= 2650467744000000000ULL) return SH_TS_NONE;
+    return ((int64_t)(ft / 10) - 11644473600000000LL) * 1000;
 }
 
 /* nanoseconds since the epoch of a FILETIME (SH_TS_NONE out of range) */
@@ -609,30 +637,29 @@ static uint32_t plan_hash(uint32_t off, const nctx *ctx) { return mix32(off ^ ((
 static plan *plan_find(rd *r, uint32_t off, const nctx *ctx) {
     if (!r->tcap) return NULL;
     uint32_t m = r->tcap - 1, h = plan_hash(off, ctx) & m;
-    for (plan *p; (p = r->tt[h].p) != NULL; h = (h + 1) & m)
-        if (p->off == off && p->ctx == ctx) return p;
+    for (; r->tt[h].p; h = (h + 1) & m)
+        if (r->tt[h].off == off && r->tt[h].ctx == ctx) return r->tt[h].p;
     return NULL;
 }
 
-static void plan_insert(rd *r, plan *p) {
+static void plan_insert(rd *r, uint32_t off, const nctx *ctx, plan *p) {
     if ((r->tn + 1) * 2 > r->tcap) {
         uint32_t cap = r->tcap ? r->tcap * 2 : 64;
         tslot *nt = calloc(cap, sizeof *nt);
         if (!nt) abort();
         for (uint32_t i = 0; i < r->tcap; i++) {
-            plan *q = r->tt[i].p;
-            if (!q) continue;
-            uint32_t h = plan_hash(q->off, q->ctx) & (cap - 1);
+            if (!r->tt[i].p) continue;
+            uint32_t h = plan_hash(r->tt[i].off, r->tt[i].ctx) & (cap - 1);
             while (nt[h].p) h = (h + 1) & (cap - 1);
-            nt[h].p = q;
+            nt[h] = r->tt[i];
         }
         free(r->tt);
         r->tt = nt;
         r->tcap = cap;
     }
-    uint32_t m = r->tcap - 1, h = plan_hash(p->off, p->ctx) & m;
+    uint32_t m = r->tcap - 1, h = plan_hash(off, ctx) & m;
     while (r->tt[h].p) h = (h + 1) & m;
-    r->tt[h].p = p;
+    r->tt[h] = (tslot){off, ctx, p};
     r->tn++;
 }
 
@@ -1062,6 +1089,7 @@ static bool c_element(cw *w, const nctx *pa, bool has_attrs) {
         if (streq(cx->base, cx->blen, "TimeCreated") && streq(as[i].name, as[i].nlen, "SystemTime")) {
             ao.name = "TimeCreated";
             ao.nlen = 11;
+            if (cx->sys) ao.flags |= F_TS;
         } else {
             ao.name = cat3(r, cx->base, cx->blen, '_', as[i].name, as[i].nlen, &ao.nlen);
         }
@@ -1101,18 +1129,29 @@ static bool c_stream(cw *w, const nctx *ctx) {
     return true;
 }
 
-static void cw_free(cw *w) {
-    sh_buf_free(&w->ops);
-    sh_buf_free(&w->pcs);
-    sh_buf_free(&w->sp);
-    sh_buf_free(&w->sa);
+/* The compiler's vectors are the reader's, emptied: one compilation at a
+ * time (a plan is copied out by finish_plan before it runs). */
+static void cw_take(cw *w, rd *r) {
+    sh_buf *b[4] = {&w->ops, &w->pcs, &w->sp, &w->sa};
+    for (int i = 0; i < 4; i++) {
+        *b[i] = r->cwb[i];
+        b[i]->len = 0;
+        memset(&r->cwb[i], 0, sizeof r->cwb[i]);
+    }
 }
 
-static plan *finish_plan(cw *w, bool ok, uint32_t off, const nctx *ctx) {
+static void cw_free(cw *w) {
+    sh_buf *b[4] = {&w->ops, &w->pcs, &w->sp, &w->sa};
+    for (int i = 0; i < 4; i++) {
+        sh_buf_free(&w->r->cwb[i]);
+        w->r->cwb[i] = *b[i];
+        memset(b[i], 0, sizeof *b[i]);
+    }
+}
+
+static plan *finish_plan(cw *w, bool ok) {
     rd *r = w->r;
     plan *p = sh_arena_zalloc(&r->arena, sizeof *p);
-    p->off = off;
-    p->ctx = ctx;
     if (ok) {
         p->nops = (uint32_t)(w->ops.len / sizeof(op));
         op *ops = sh_arena_alloc(&r->arena, w->ops.len + 1);
@@ -1134,13 +1173,271 @@ static plan *finish_plan(cw *w, bool ok, uint32_t off, const nctx *ctx) {
     return p;
 }
 
+/* ------------------------------------------------------------ shared plans */
+
+/* A template's plan depends only on its definition's tokens, the names they
+ * use and the naming context, not on where the chunk put them: the same
+ * template is defined again in every chunk (and file) that uses it, with
+ * other name offsets and inline names. Plans are therefore also kept in one
+ * table for the process, keyed by the template GUID, the naming context and
+ * a 64-bit print of the definition (every token, with each name reference
+ * replaced by the name's characters and the offsets and sizes that depend
+ * on the layout left out). A chunk that defines a known template finds its
+ * plan after that walk instead of compiling it (compiling costs about six
+ * times the walk). Shared plans are immutable and never freed; the table
+ * stops growing at SHARED_MAX_PLANS or SHARED_MAX_BYTES. Definitions holding
+ * template instances (their plans point into the chunk) and plans that
+ * failed or whose names could not be interned stay per chunk. */
+#define SHARED_MAX_PLANS 8192
+#define SHARED_MAX_BYTES (32u << 20)
+
+typedef struct shared_plan {
+    uint64_t print;
+    uint8_t guid[16];
+    uint8_t kind;
+    bool sys;
+    const char *base;
+    uint32_t blen;
+    plan *p;
+} shared_plan;
+
+static struct {
+    pthread_mutex_t lock;
+    sh_arena arena;
+    shared_plan *slots;
+    uint32_t cap, n;
+    size_t bytes;
+} g_plans = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static uint64_t fp_word(uint64_t h, uint64_t x) {
+    h ^= x;
+    h *= 0x9e3779b97f4a7c15ULL;
+    return h ^ (h >> 29);
+}
+
+static uint64_t fp_bytes(uint64_t h, const uint8_t *p, size_t n) {
+    h = fp_word(h, n);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = fp_word(h, x);
+    }
+    uint64_t t = 0;
+    memcpy(&t, p, n);
+    return fp_word(h, t);
+}
+
+/* the characters of the name referenced at pos (skipping it when inline) */
+static bool fp_name(rd *r, uint32_t *pos, uint32_t end, uint64_t *h) {
+    if (end - *pos < 4) return false;
+    uint32_t off = rd32(r->c + *pos);
+    *pos += 4;
+    if (off < CHUNK_HEADER || off > r->clen - 8) return false;
+    uint32_t cnt = rd16(r->c + off + 6);
+    if ((uint64_t)off + 8 + 2 * (uint64_t)cnt > r->clen) return false;
+    *h = fp_bytes(*h, r->c + off + 8, 2 * (size_t)cnt);
+    if (off == *pos) {
+        uint32_t span = 8 + 2 * cnt + 2;
+        if (end - *pos < span) return false;
+        *pos += span;
+    }
+    return true;
+}
+
+/* The print of the definition's tokens in [pos, end), read the way c_stream
+ * and c_element read them. False when the plan is not to be shared: a
+ * nested template instance, or anything compiling would reject. */
+static bool def_print(rd *r, uint32_t pos, uint32_t end, uint64_t *out) {
+    const uint8_t *c = r->c;
+    uint64_t h = 0x5348524b45565458ULL;
+    while (pos < end) {
+        uint8_t t = c[pos++];
+        h = fp_word(h, t);
+        switch (t & ~T_MORE) {
+        case T_EOF:
+            *out = fp_word(h, 0xe0f);
+            return true;
+        case T_OPEN:
+            if (end - pos < 6) return false;
+            pos += 6;                   /* dependency id, data size */
+            if (!fp_name(r, &pos, end, &h)) return false;
+            if (t & T_MORE) {
+                if (end - pos < 4) return false;
+                pos += 4;               /* attribute list size */
+            }
+            break;
+        case T_ATTR:
+        case T_ENTREF:
+        case T_PITARGET:
+            if (!fp_name(r, &pos, end, &h)) return false;
+            break;
+        case T_CLOSE_START:
+        case T_CLOSE_EMPTY:
+        case T_END:
+            break;
+        case T_VALUE:
+            if (end - pos < 1 || c[pos] != VT_STRING) return false;
+            pos++;
+            __attribute__((fallthrough)); /* count and characters */
+        case T_CDATA:
+        case T_PIDATA: {
+            if (end - pos < 2) return false;
+            uint32_t cnt = rd16(c + pos);
+            pos += 2;
+            if (end - pos < 2 * cnt) return false;
+            h = fp_bytes(h, c + pos, 2 * (size_t)cnt);
+            pos += 2 * cnt;
+            break;
+        }
+        case T_CHARREF:
+            if (end - pos < 2) return false;
+            h = fp_bytes(h, c + pos, 2);
+            pos += 2;
+            break;
+        case T_SUBST:
+        case T_OPTSUBST:
+        case T_FRAGMENT:
+            if (end - pos < 3) return false;
+            h = fp_bytes(h, c + pos, 3);
+            pos += 3;
+            break;
+        default:                        /* T_TEMPLATE, unknown tokens */
+            return false;
+        }
+    }
+    *out = fp_word(h, 0xe0d);
+    return true;
+}
+
+static uint32_t shared_hash(uint64_t print, const uint8_t *guid, const nctx *ctx) {
+    uint64_t g;
+    memcpy(&g, guid, 8);
+    uint64_t h = fp_word(print, g ^ ((uint64_t)ctx->kind << 56) ^ ((uint64_t)ctx->sys << 48));
+    return (uint32_t)fp_bytes(h, (const uint8_t *)ctx->base, ctx->blen);
+}
+
+static bool shared_eq(const shared_plan *s, uint64_t print, const uint8_t *guid, const nctx *ctx) {
+    return s->print == print && s->kind == ctx->kind && s->sys == ctx->sys && s->blen == ctx->blen &&
+           memcmp(s->guid, guid, 16) == 0 && memcmp(s->base, ctx->base, ctx->blen) == 0;
+}
+
+static plan *shared_find(uint64_t print, const uint8_t *guid, const nctx *ctx) {
+    plan *p = NULL;
+    pthread_mutex_lock(&g_plans.lock);
+    if (g_plans.cap) {
+        uint32_t m = g_plans.cap - 1;
+        for (uint32_t i = shared_hash(print, guid, ctx) & m; g_plans.slots[i].p; i = (i + 1) & m)
+            if (shared_eq(&g_plans.slots[i], print, guid, ctx)) {
+                p = g_plans.slots[i].p;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&g_plans.lock);
+    return p;
+}
+
+static const char *shared_str(const char *s, uint32_t n) {
+    g_plans.bytes += n + 1;
+    return sh_arena_strndup(&g_plans.arena, s, n);
+}
+
+/* A copy of the chunk's plan p in the process's table (the lock held):
+ * its contexts and texts copied out of the chunk's arena. NULL when it
+ * cannot be shared (a name that is not interned) or the table is full. */
+static plan *shared_copy(const plan *p) {
+    size_t need = p->nops * sizeof(op) + sizeof(plan);
+    uint32_t npc = 0;
+    for (uint32_t i = 0; i < p->nops; i++) {
+        const op *o = &p->ops[i];
+        if (o->kind != OP_VALUE || (o->name && !o->interned)) return NULL;
+        if (o->pc + o->npc > npc) npc = o->pc + o->npc;
+        if (o->nc + o->nnc > npc) npc = o->nc + o->nnc;
+    }
+    need += npc * sizeof(piece);
+    if (g_plans.n >= SHARED_MAX_PLANS || g_plans.bytes + need > SHARED_MAX_BYTES) return NULL;
+    g_plans.bytes += need;
+    sh_arena *a = &g_plans.arena;
+    op *ops = sh_arena_alloc(a, p->nops * sizeof(op) + 1);
+    piece *pcs = sh_arena_alloc(a, npc * sizeof(piece) + 1);
+    if (p->nops) memcpy(ops, p->ops, p->nops * sizeof(op));
+    if (npc) memcpy(pcs, p->pcs, npc * sizeof(piece));
+    for (uint32_t k = 0; k < npc; k++)
+        if (pcs[k].kind == PK_TEXT) pcs[k].s = shared_str(pcs[k].s, pcs[k].len);
+    /* contexts: consecutive ops mostly share one; each distinct one copied once */
+    const nctx *from = NULL;
+    nctx *to = NULL;
+    for (uint32_t i = 0; i < p->nops; i++) {
+        if (ops[i].ctx != from) {
+            from = ops[i].ctx;
+            to = sh_arena_alloc(a, sizeof *to);
+            *to = *from;
+            to->base = shared_str(from->base, from->blen);
+            g_plans.bytes += sizeof *to;
+        }
+        ops[i].ctx = to;
+    }
+    plan *q = sh_arena_zalloc(a, sizeof *q);
+    q->ops = ops;
+    q->pcs = pcs;
+    q->nops = p->nops;
+    return q;
+}
+
+/* Adds the chunk's plan p under its key; returns the shared copy (another
+ * thread's when it came first), or p when it is not shared. */
+static plan *shared_add(plan *p, uint64_t print, const uint8_t *guid, const nctx *ctx) {
+    plan *out = p;
+    pthread_mutex_lock(&g_plans.lock);
+    if ((g_plans.n + 1) * 2 > g_plans.cap) {
+        uint32_t cap = g_plans.cap ? g_plans.cap * 2 : 256;
+        shared_plan *ns = calloc(cap, sizeof *ns);
+        if (!ns) abort();
+        for (uint32_t i = 0; i < g_plans.cap; i++) {
+            shared_plan *s = &g_plans.slots[i];
+            if (!s->p) continue;
+            nctx k = {.base = s->base, .blen = s->blen, .kind = s->kind, .sys = s->sys};
+            uint32_t j = shared_hash(s->print, s->guid, &k) & (cap - 1);
+            while (ns[j].p) j = (j + 1) & (cap - 1);
+            ns[j] = *s;
+        }
+        free(g_plans.slots);
+        g_plans.slots = ns;
+        g_plans.cap = cap;
+    }
+    uint32_t m = g_plans.cap - 1, i = shared_hash(print, guid, ctx) & m;
+    for (; g_plans.slots[i].p; i = (i + 1) & m)
+        if (shared_eq(&g_plans.slots[i], print, guid, ctx)) break;
+    if (g_plans.slots[i].p) {
+        out = g_plans.slots[i].p;
+    } else {
+        plan *q = shared_copy(p);
+        if (q) {
+            shared_plan *s = &g_plans.slots[i];
+            s->print = print;
+            memcpy(s->guid, guid, 16);
+            s->kind = ctx->kind;
+            s->sys = ctx->sys;
+            s->base = shared_str(ctx->base, ctx->blen);
+            s->blen = ctx->blen;
+            s->p = q;
+            g_plans.n++;
+            out = q;
+        }
+    }
+    pthread_mutex_unlock(&g_plans.lock);
+    return out;
+}
+
 /* The plan of the template definition at chunk offset def, for an instance
- * in naming context ctx: compiled on first use, then cached for the chunk. */
+ * in naming context ctx: from the chunk's table, else from the process's,
+ * else compiled (and shared when it can be). */
 static plan *get_plan(rd *r, uint32_t def, const nctx *ctx) {
     plan *p = plan_find(r, def, ctx);
     if (p) return p;
     cw w = {.r = r, .c = r->c, .dep = 1};
-    bool ok;
+    cw_take(&w, r);
+    bool ok, shared = false;
+    uint64_t print = 0;
     char saved[sizeof r->err];
     memcpy(saved, r->err, sizeof saved);
     r->err[0] = 0;
@@ -1150,6 +1447,13 @@ static plan *get_plan(rd *r, uint32_t def, const nctx *ctx) {
         uint32_t size = rd32(r->c + def + 20);
         w.pos = def + 24;
         w.end = size > r->clen - w.pos ? r->clen : w.pos + size;
+        shared = def_print(r, w.pos, w.end, &print);
+        if (shared && (p = shared_find(print, r->c + def + 4, ctx)) != NULL) {
+            cw_free(&w);
+            memcpy(r->err, saved, sizeof saved);
+            plan_insert(r, def, ctx, p);
+            return p;
+        }
         ok = c_stream(&w, ctx);
         if (!ok) {
             char m[sizeof r->err + 64];
@@ -1157,9 +1461,10 @@ static plan *get_plan(rd *r, uint32_t def, const nctx *ctx) {
             snprintf(r->err, sizeof r->err, "%.250s", m);
         }
     }
-    p = finish_plan(&w, ok, def, ctx);
+    p = finish_plan(&w, ok);
     memcpy(r->err, saved, sizeof saved);
-    plan_insert(r, p);
+    if (ok && shared) p = shared_add(p, print, r->c + def + 4, ctx);
+    plan_insert(r, def, ctx, p);
     return p;
 }
 
@@ -1284,17 +1589,33 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
                 continue;
             }
             sh_value sv;
-            if (conv(r, e, v.type, v.p, v.size, &sv)) add_value(e, op_field(e, o), &sv, o->flags);
-            else absent(e, o, NULL);
+            if (!conv(r, e, v.type, v.p, v.size, &sv)) {
+                absent(e, o, NULL);
+                continue;
+            }
+            sh_field *f = op_field(e, o);
+            add_value(e, f, &sv, o->flags);
+            if ((o->flags & F_TS) && v.type == VT_FILETIME && f->nvals == 1) r->ts = filetime_us_ns(rd64(v.p));
+            continue;
+        }
+        if (o->npc == 1 && pc->kind == PK_TEXT && !o->nnc) {
+            /* static text (elements without a template) */
+            if (o->name) {
+                sh_value sv = mk_str(e, pc->s, pc->len);
+                add_value(e, op_field(e, o), &sv, o->flags);
+            }
             continue;
         }
         /* text and substitutions mixed, a substituted name, or no pieces */
-        sh_buf text = {0};
+        sh_buf *tb = r->tx[depth];
+        sh_buf text = tb[0];
+        text.len = 0;
         bool any = false, ok = render(r, e, o, pc, o->npc, vb, nv, depth, &text, &any);
         if (ok && (o->name || o->nnc)) {
             const char *name = o->name;
             uint32_t nlen = o->nlen;
-            sh_buf nb = {0};
+            sh_buf nb = tb[1];
+            nb.len = 0;
             if (o->nnc) {
                 bool nany = false;
                 ok = render(r, e, o, p->pcs + o->nc, o->nnc, vb, nv, depth, &nb, &nany);
@@ -1306,9 +1627,9 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
                 sh_value sv = mk_str(e, text.data ? text.data : "", text.len);
                 add_value(e, f, &sv, o->flags);
             }
-            sh_buf_free(&nb);
+            tb[1] = nb;
         }
-        sh_buf_free(&text);
+        tb[0] = text;
         if (!ok) return false;
     }
     return true;
@@ -1377,6 +1698,7 @@ static bool run_stream(rd *r, sh_event *e, uint32_t pos, uint32_t end, const nct
             cw w = {.r = r, .c = c, .pos = pos, .end = end, .dep = dep};
             if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
                 w.pos++;
+                cw_take(&w, r);
                 if (!c_element(&w, ctx, t & T_MORE)) {
                     cw_free(&w);
                     return false;
@@ -1391,7 +1713,7 @@ static bool run_stream(rd *r, sh_event *e, uint32_t pos, uint32_t end, const nct
             }
             pos = w.pos;
             dep = w.dep;
-            plan *p = finish_plan(&w, true, 0, ctx);
+            plan *p = finish_plan(&w, true);
             if (!exec_plan(r, e, p, r->vtop, 0, depth)) return false;
         }
     }
@@ -1405,6 +1727,7 @@ static void rd_init(rd *r, const char *name, sh_input_sink *sink, sh_input_stats
     r->name = name;
     r->sink = sink;
     r->st = st;
+    r->at_hash = sh_hash("@timestamp", 10);
     sh_arena_init(&r->arena);
 }
 
@@ -1414,6 +1737,8 @@ static void rd_free(rd *r) {
     free(r->nt);
     free(r->vals);
     sh_buf_free(&r->conv);
+    for (int i = 0; i < 4; i++) sh_buf_free(&r->cwb[i]);
+    for (int i = 0; i < MAX_NEST + 2; i++) sh_buf_free(&r->tx[i][0]), sh_buf_free(&r->tx[i][1]);
 }
 
 static void chunk_begin(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, uint32_t idx) {
@@ -1434,6 +1759,7 @@ static void do_record(rd *r, uint32_t off, uint32_t size) {
     r->err[0] = 0;
     r->vtop = 0;
     r->rid = id;
+    r->ts = SH_TS_NONE;
     bool ok = run_stream(r, e, off + 24, off + size - 4, &doc_ctx, -1, 0);
     if (ok && !e->nfields) ok = fail(r, "%s", "no event data");
     if (!ok) {
@@ -1446,7 +1772,13 @@ static void do_record(rd *r, uint32_t off, uint32_t size) {
     e->schema = SH_SCHEMA_WINDOWS;
     e->source = r->name;
     e->line = id;
-    sh_event_finish(e);
+    /* the time is TimeCreated's (as sh_event_finish finds it, without
+     * reading the text back) unless the event has an @timestamp */
+    if (r->ts != SH_TS_NONE && !sh_event_find(e, "@timestamp", 10, r->at_hash)) e->ts = r->ts;
+    else sh_event_finish(e);
+#ifdef SHRIKE_CHECK_TS
+    { int64_t fast = e->ts; e->ts = SH_TS_NONE; sh_event_finish(e); if (fast != e->ts) abort(); }
+#endif
     if (e->ts == SH_TS_NONE) e->ts = filetime_ns(rd64(c + off + 16));
     e->ordinal = r->st->events++;
     if (!r->sink->on_event(r->sink->ctx, e)) r->stopped = true;
