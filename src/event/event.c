@@ -107,13 +107,8 @@ sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size
     return get_or_add(e, name, nlen, hash, false, NULL);
 }
 
-void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
-    if (f->nvals == 0) {
-        f->inl = *v;
-        f->vals = &f->inl;
-        f->nvals = 1;
-        return;
-    }
+/* the second and later values of a field */
+void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v) {
     if (f->vals == &f->inl) {
         uint32_t cap = 4;
         sh_value *nv = sh_arena_alloc(&e->arena, cap * sizeof *nv);

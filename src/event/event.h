@@ -94,7 +94,16 @@ void sh_event_unref(sh_event *e);         /* frees at 0 */
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created);
 /* the same for a name from sh_intern (not copied) and its hash */
 sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash);
-void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v);
+void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v);
+static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
+    if (f->nvals == 0) {            /* most fields hold one value, in place */
+        f->inl = *v;
+        f->vals = &f->inl;
+        f->nvals = 1;
+        return;
+    }
+    sh_event_add_another_value(e, f, v);
+}
 void sh_event_add_str(sh_event *e, const char *name, const char *s, size_t n);
 void sh_event_add_int(sh_event *e, const char *name, int64_t i);
 void sh_event_add_float(sh_event *e, const char *name, double d);

@@ -37,7 +37,12 @@ enum {
     VT_UINT64 = 0x0a, VT_REAL32 = 0x0b, VT_REAL64 = 0x0c, VT_BOOL = 0x0d, VT_BINARY = 0x0e,
     VT_GUID = 0x0f, VT_SIZET = 0x10, VT_FILETIME = 0x11, VT_SYSTIME = 0x12, VT_SID = 0x13,
     VT_HEX32 = 0x14, VT_HEX64 = 0x15, VT_EVTHANDLE = 0x20, VT_BINXML = 0x21, VT_EVTXML = 0x23,
-    VT_ARRAY = 0x80
+    VT_ARRAY = 0x80,
+    /* shrike's own: UTF-16 element text of binary XML without a template,
+     * handed to a shared plan as a substitution value (NULs kept). A value
+     * descriptor of this type in a file becomes 0x7f, as unknown to the
+     * format as 0x7e, so it reads the same. */
+    VT_TEXT16 = 0x7e
 };
 
 enum {
@@ -385,17 +390,19 @@ static int64_t filetime_ns(uint64_t ft) {
     return secs * 1000000000 + (int64_t)(ft % 10000000u) * 100;
 }
 
+/* {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}: 38 characters at o */
 static size_t fmt_guid(char *o, const uint8_t *g) {
     static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    size_t n = 0;
-    o[n++] = '{';
+    static const uint8_t at[16] = {1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35};
+    o[0] = '{';
+    o[9] = o[14] = o[19] = o[24] = '-';
+    o[37] = '}';
     for (int i = 0; i < 16; i++) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) o[n++] = '-';
-        o[n++] = hexu[g[order[i]] >> 4];
-        o[n++] = hexu[g[order[i]] & 15];
+        uint8_t b = g[order[i]];
+        o[at[i]] = hexu[b >> 4];
+        o[at[i] + 1] = hexu[b & 15];
     }
-    o[n++] = '}';
-    return n;
+    return 38;
 }
 
 /* SID bytes: revision, sub-authority count, 48-bit big-endian authority,
@@ -481,6 +488,20 @@ static sh_value mk_str16(rd *r, sh_event *e, const uint8_t *p, size_t units) {
     return sh_value_str(o, i);
 }
 
+/* element text: as utf16_piece converts it (NULs kept) */
+static sh_value mk_text16(sh_event *e, const uint8_t *p, size_t units) {
+    char *o = sh_arena_alloc(&e->arena, units + 1);
+    size_t i = ascii16(p, units, o);
+    if (i < units) {
+        char *o2 = sh_arena_alloc(&e->arena, 3 * units + 1);
+        memcpy(o2, o, i);
+        i += u16_to_u8(p + 2 * i, units - i, o2 + i, false);
+        o = o2;
+    }
+    o[i] = 0;
+    return sh_value_str(o, i);
+}
+
 static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
     conv_reserve(r, 3 * n + 1);
     char *o = r->conv.data, *o0 = o;
@@ -498,6 +519,7 @@ static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
 static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
     char b[600];
     if (t == VT_STRING) { *out = mk_str16(r, e, p, n / 2); return true; }
+    if (t == VT_TEXT16) { *out = mk_text16(e, p, n / 2); return true; }
     if (t == VT_ANSI) { *out = mk_ansi(r, e, p, n); return true; }
     if (t == VT_BINARY) { *out = mk_hexbytes(e, p, n); return true; }
     if (n == 0) return false;
@@ -532,7 +554,13 @@ static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh
         *out = bv;
         return true;
     }
-    case VT_GUID: if (n < 16) break; *out = mk_str(e, b, fmt_guid(b, p)); return true;
+    case VT_GUID: {
+        if (n < 16) break;
+        char *o = sh_arena_alloc(&e->arena, 39);
+        o[fmt_guid(o, p)] = 0;
+        *out = sh_value_str(o, 38);
+        return true;
+    }
     case VT_SIZET:
         if (n == 4) { *out = mk_hex(e, rd32(p)); return true; }
         if (n == 8) { *out = mk_hex(e, rd64(p)); return true; }
@@ -718,6 +746,9 @@ typedef struct cw {
     sh_buf ops, pcs;    /* the plan's op and piece vectors */
     sh_buf sp, sa;      /* scratch stacks: pieces, attribute records */
     int depth;
+    bool subst;         /* element text becomes substitution values 0, 1, ... */
+    bool keep;          /* ... except in a Name attribute (it names fields) */
+    uint32_t nsub;
 } cw;
 
 static bool need(cw *w, uint32_t n) {
@@ -779,16 +810,27 @@ static bool c_piece(cw *w, sh_buf *vec) {
     uint8_t t = w->c[w->pos++];
     piece p;
     switch (t & ~T_MORE) {
-    case T_VALUE: {
-        if (!need(w, 1)) return false;
-        uint8_t vt = w->c[w->pos++];
-        if (vt != VT_STRING) return fail(w->r, "value token of type 0x%02x at chunk offset 0x%x", vt, w->pos - 2);
+    case T_VALUE:
+    case T_CDATA: {
+        if ((t & ~T_MORE) == T_VALUE) {
+            if (!need(w, 1)) return false;
+            uint8_t vt = w->c[w->pos++];
+            if (vt != VT_STRING) return fail(w->r, "value token of type 0x%02x at chunk offset 0x%x", vt, w->pos - 2);
+        }
+        if (w->subst && !w->keep) {
+            if (!need(w, 2)) return false;
+            uint32_t cnt = rd16(w->c + w->pos);
+            w->pos += 2;
+            if (!need(w, 2 * cnt)) return false;
+            w->pos += 2 * cnt;
+            memset(&p, 0, sizeof p);
+            p.kind = PK_SUBST;
+            p.idx = (uint16_t)w->nsub++;
+            break;
+        }
         if (!utf16_piece(w, &p)) return false;
         break;
     }
-    case T_CDATA:
-        if (!utf16_piece(w, &p)) return false;
-        break;
     case T_CHARREF: {
         if (!need(w, 2)) return false;
         uint32_t u = rd16(w->c + w->pos);
@@ -870,9 +912,7 @@ static bool skip_pi(cw *w, uint8_t t) {
  * nested binary XML values they do not; for elements directly in a record
  * (no template) both are seen: the variant whose name offset is consistent
  * wins (an inline name right after it, or an earlier name in the chunk). */
-static int guess_dep(cw *w) {
-    const uint8_t *c = w->c;
-    uint32_t p = w->pos, end = w->end;   /* just after the token */
+static int guess_dep(const uint8_t *c, uint32_t p, uint32_t end) {   /* p: just after the token */
     if (end - p >= 10 && rd32(c + p + 6) == p + 10) return 1;
     if (end - p >= 8 && rd32(c + p + 4) == p + 8) return 0;
     bool a = end - p >= 10 && rd32(c + p + 6) >= CHUNK_HEADER && rd32(c + p + 6) < p;
@@ -944,7 +984,7 @@ static bool c_stream(cw *w, const nctx *ctx);
 static bool c_element(cw *w, const nctx *pa, bool has_attrs) {
     rd *r = w->r;
     if (w->depth >= MAX_ELEM_DEPTH) return fail(r, "elements nested deeper than %d", MAX_ELEM_DEPTH);
-    if (w->dep < 0) w->dep = guess_dep(w);
+    if (w->dep < 0) w->dep = guess_dep(w->c, w->pos, w->end);
     if (!need(w, w->dep ? 6u : 4u)) return false;
     w->pos += w->dep ? 6 : 4;           /* dependency id, data size */
     const char *nm;
@@ -972,8 +1012,10 @@ static bool c_element(cw *w, const nctx *pa, bool has_attrs) {
         attr_rec a;
         if (!read_name(w, &a.name, &a.nlen)) goto out;
         a.pc = (uint32_t)(w->sp.len / sizeof(piece));
+        w->keep = streq(a.name, a.nlen, "Name");
         while (w->pos < w->end && is_value_token(w->c[w->pos]))
             if (!c_piece(w, &w->sp)) goto out;
+        w->keep = false;
         a.npc = (uint32_t)(w->sp.len / sizeof(piece)) - a.pc;
         sh_buf_put(&w->sa, &a, sizeof a);
     }
@@ -1209,6 +1251,20 @@ static struct {
     size_t bytes;
 } g_plans = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+static bool g_share = true;
+
+void sh_evtx_share_plans(bool on) { g_share = on; }
+
+void sh_evtx_shared_reset(void) {
+    pthread_mutex_lock(&g_plans.lock);
+    sh_arena_free(&g_plans.arena);
+    free(g_plans.slots);
+    g_plans.slots = NULL;
+    g_plans.cap = g_plans.n = 0;
+    g_plans.bytes = 0;
+    pthread_mutex_unlock(&g_plans.lock);
+}
+
 static uint64_t fp_word(uint64_t h, uint64_t x) {
     h ^= x;
     h *= 0x9e3779b97f4a7c15ULL;
@@ -1428,6 +1484,187 @@ static plan *shared_add(plan *p, uint64_t print, const uint8_t *guid, const nctx
     return out;
 }
 
+/* Binary XML without a template (records of saved, filtered logs; the
+ * UserData of CAPI2 events) carries its text inline and used to be compiled
+ * for every record. Its element structure repeats, though: walked here the
+ * way c_element reads it, the text of elements and attributes is collected
+ * as VT_TEXT16 substitution values (Name attributes stay in the print: they
+ * name fields) and the structure is printed; the plan, compiled once with
+ * the text as substitutions (cw.subst), is shared like a template's. */
+typedef struct rw {
+    rd *r;
+    const uint8_t *c;
+    uint32_t pos, end;
+    int dep, depth;
+    uint64_t h;
+    uint32_t vb, n;     /* values collected at r->vals[vb ...] */
+} rw;
+
+static bool rw_push(rw *w, const uint8_t *p, uint32_t size) {
+    rd *r = w->r;
+    if (w->n >= 60000) return false;
+    if (w->vb + w->n + 1 > r->vcap) {
+        uint32_t cap = r->vcap ? r->vcap * 2 : 256;
+        ev_val *nv = realloc(r->vals, cap * sizeof *nv);
+        if (!nv) abort();
+        r->vals = nv;
+        r->vcap = cap;
+    }
+    r->vals[w->vb + w->n++] = (ev_val){p, size, VT_TEXT16};
+    return true;
+}
+
+/* a name reference, printed by its characters; *is_name: it reads "Name" */
+static bool rw_name(rw *w, bool *is_name) {
+    uint32_t at = w->pos;
+    if (!fp_name(w->r, &w->pos, w->end, &w->h)) return false;
+    if (is_name) {
+        uint32_t off = rd32(w->c + at), cnt = rd16(w->c + off + 6);
+        const uint8_t *u = w->c + off + 8;
+        *is_name = cnt >= 4 && memcmp(u, "N\0a\0m\0e\0", 8) == 0 && (cnt == 4 || rd16(u + 8) == 0);
+    }
+    return true;
+}
+
+/* one value token, as c_piece reads it */
+static bool rw_piece(rw *w, bool keep) {
+    const uint8_t *c = w->c;
+    uint8_t t = c[w->pos++];
+    w->h = fp_word(w->h, t);
+    switch (t & ~T_MORE) {
+    case T_VALUE:
+        if (w->end - w->pos < 1 || c[w->pos] != VT_STRING) return false;
+        w->pos++;
+        __attribute__((fallthrough));
+    case T_CDATA: {
+        if (w->end - w->pos < 2) return false;
+        uint32_t cnt = rd16(c + w->pos);
+        w->pos += 2;
+        if (w->end - w->pos < 2 * cnt) return false;
+        if (keep) w->h = fp_bytes(w->h, c + w->pos, 2 * (size_t)cnt);
+        else if (!rw_push(w, c + w->pos, 2 * cnt)) return false;
+        w->pos += 2 * cnt;
+        return true;
+    }
+    case T_CHARREF:
+        if (w->end - w->pos < 2) return false;
+        w->h = fp_bytes(w->h, c + w->pos, 2);
+        w->pos += 2;
+        return true;
+    case T_ENTREF:
+        return rw_name(w, NULL);
+    default:            /* substitutions have no values here: not shared */
+        return false;
+    }
+}
+
+/* one element, its open token (t) read */
+static bool rw_element(rw *w, uint8_t t) {
+    const uint8_t *c = w->c;
+    if (w->depth >= MAX_ELEM_DEPTH) return false;
+    if (w->dep < 0) w->dep = guess_dep(c, w->pos, w->end);
+    uint32_t skip = w->dep ? 6 : 4;
+    if (w->end - w->pos < skip) return false;
+    w->pos += skip;
+    if (!rw_name(w, NULL)) return false;
+    if (t & T_MORE) {
+        if (w->end - w->pos < 4) return false;
+        w->pos += 4;
+    }
+    w->depth++;
+    for (;;) {
+        if (w->pos >= w->end) return false;
+        t = c[w->pos];
+        if ((t & ~T_MORE) != T_ATTR) break;
+        w->pos++;
+        w->h = fp_word(w->h, t);
+        bool is_name = false;
+        if (!rw_name(w, &is_name)) return false;
+        while (w->pos < w->end && is_value_token(c[w->pos]))
+            if (!rw_piece(w, is_name)) return false;
+    }
+    t = c[w->pos++];
+    w->h = fp_word(w->h, t);
+    if (t == T_CLOSE_START) {
+        for (;;) {
+            if (w->pos >= w->end) return false;
+            t = c[w->pos];
+            if (t == T_END) {
+                w->pos++;
+                w->h = fp_word(w->h, t);
+                break;
+            }
+            if (is_value_token(t)) {
+                if (!rw_piece(w, false)) return false;
+                continue;
+            }
+            w->pos++;
+            w->h = fp_word(w->h, t);
+            if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
+                if (!rw_element(w, t)) return false;
+            } else if (t == T_PITARGET) {
+                if (!rw_name(w, NULL)) return false;
+            } else if (t == T_PIDATA) {
+                if (w->end - w->pos < 2) return false;
+                uint32_t cnt = rd16(c + w->pos);
+                w->pos += 2;
+                if (w->end - w->pos < 2 * cnt) return false;
+                w->pos += 2 * cnt;
+            } else if (t == T_FRAGMENT) {
+                if (w->end - w->pos < 3) return false;
+                w->pos += 3;
+            } else {    /* a template instance (its plan points into the chunk), the end, damage */
+                return false;
+            }
+        }
+    } else if (t != T_CLOSE_EMPTY) {
+        return false;
+    }
+    w->depth--;
+    return true;
+}
+
+static const uint8_t raw_guid[16] = "binary XML text";
+
+static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t nv, int depth);
+
+/* The element at pos (its open token) of a stream without a template, run
+ * through a shared plan: *handled false when it cannot be (the caller
+ * compiles it for this record alone), else the result. */
+static bool run_raw(rd *r, sh_event *e, uint32_t *pos, uint32_t end, const nctx *ctx, int *dep, int depth,
+                    bool *handled) {
+    *handled = false;
+    if (!g_share) return false;
+    uint8_t t = r->c[*pos];
+    rw w = {.r = r, .c = r->c, .pos = *pos + 1, .end = end, .dep = *dep, .vb = r->vtop,
+            .h = 0x5348524b52415758ULL};
+    w.h = fp_word(w.h, (uint64_t)(*dep + 2));
+    if (!rw_element(&w, t)) return false;
+    uint64_t print = fp_word(w.h, (uint64_t)w.dep);
+    plan *p = shared_find(print, raw_guid, ctx);
+    if (!p) {
+        cw k = {.r = r, .c = r->c, .pos = *pos + 1, .end = end, .dep = *dep, .subst = true};
+        cw_take(&k, r);
+        char saved[sizeof r->err];
+        memcpy(saved, r->err, sizeof saved);
+        r->err[0] = 0;
+        bool ok = c_element(&k, ctx, t & T_MORE);
+        /* the walk and the compiler read the same tokens */
+        ok = ok && k.pos == w.pos && k.dep == w.dep && k.nsub == w.n;
+        memcpy(r->err, saved, sizeof saved);
+        p = finish_plan(&k, ok);
+        if (!ok) return false;
+        p = shared_add(p, print, raw_guid, ctx);
+    }
+    *handled = true;
+    *pos = w.pos;
+    *dep = w.dep;
+    r->vtop += w.n;
+    bool ok = exec_plan(r, e, p, w.vb, w.n, depth);
+    r->vtop = w.vb;
+    return ok;
+}
+
 /* The plan of the template definition at chunk offset def, for an instance
  * in naming context ctx: from the chunk's table, else from the process's,
  * else compiled (and shared when it can be). */
@@ -1447,7 +1684,7 @@ static plan *get_plan(rd *r, uint32_t def, const nctx *ctx) {
         uint32_t size = rd32(r->c + def + 20);
         w.pos = def + 24;
         w.end = size > r->clen - w.pos ? r->clen : w.pos + size;
-        shared = def_print(r, w.pos, w.end, &print);
+        shared = g_share && def_print(r, w.pos, w.end, &print);
         if (shared && (p = shared_find(print, r->c + def + 4, ctx)) != NULL) {
             cw_free(&w);
             memcpy(r->err, saved, sizeof saved);
@@ -1520,7 +1757,8 @@ static void absent(sh_event *e, const op *o, sh_field *f) {
 static bool is_null(const ev_val *v) {
     if (v->type == VT_NULL) return true;
     if (v->size) return false;
-    return v->type != VT_STRING && v->type != VT_ANSI && v->type != VT_BINARY && !(v->type & VT_ARRAY) && v->type != VT_BINXML;
+    return v->type != VT_STRING && v->type != VT_ANSI && v->type != VT_BINARY && !(v->type & VT_ARRAY) &&
+           v->type != VT_BINXML && v->type != VT_TEXT16;
 }
 
 /* Text of pieces [pc, pc+n): static text and rendered substitutions; nested
@@ -1670,6 +1908,7 @@ static bool run_instance(rd *r, sh_event *e, uint32_t at, uint32_t end, const nc
         v->p = c + data;
         v->size = size;
         v->type = c[pos + 4 * i + 2];
+        if ((v->type & 0x7f) == VT_TEXT16) v->type ^= 1;   /* see VT_TEXT16 */
         data += size;
     }
     plan *p = get_plan(r, def, ctx);
@@ -1695,6 +1934,13 @@ static bool run_stream(rd *r, sh_event *e, uint32_t pos, uint32_t end, const nct
             if (!run_instance(r, e, pos, end, ctx, depth + 1, &pos)) return false;
         } else {
             /* elements without a template: compile them on the spot */
+            if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
+                bool handled, ok = run_raw(r, e, &pos, end, ctx, &dep, depth, &handled);
+                if (handled) {
+                    if (!ok) return false;
+                    continue;
+                }
+            }
             cw w = {.r = r, .c = c, .pos = pos, .end = end, .dep = dep};
             if (t == T_OPEN || t == (T_OPEN | T_MORE)) {
                 w.pos++;

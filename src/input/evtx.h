@@ -22,6 +22,13 @@
 /* true when data starts with the EVTX file signature "ElfFile\0" */
 bool sh_evtx_detect(const void *data, size_t len);
 
+/* Plans compiled from one chunk's templates (and from binary XML without
+ * templates) are shared by every chunk and file the process reads; off
+ * (for tests: the output must not change) compiles them per chunk. */
+void sh_evtx_share_plans(bool on);
+/* Forgets the shared plans (for tests; no reader may be running). */
+void sh_evtx_shared_reset(void);
+
 /* Read an EVTX file image of len bytes. name is the input name events and
  * diagnostics carry (it must outlive the events). Events go to sink->on_event
  * in file order; st->events, st->rejected (damaged records and chunks) and,

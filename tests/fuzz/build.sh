@@ -4,7 +4,7 @@
 #   build-fuzz/fuzz_json tests/fuzz/corpus/json -max_total_time=300
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-make -s BUILD=build-fuzz CC=clang SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" OPT=-O1 build-fuzz/libshrike.a
+make -s BUILD=build-fuzz CC=clang SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" OPT="-O1 -DSHRIKE_CHECK_TS" build-fuzz/libshrike.a
 for f in tests/fuzz/fuzz_*.c; do
     out=build-fuzz/$(basename "${f%.c}")
     clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -Ibuild-fuzz/gen \

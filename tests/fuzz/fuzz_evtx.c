@@ -6,7 +6,11 @@
  * every problem must come with a reason; the JSON rendering of each event is
  * built so that every value is read. The file is read once more by two
  * threads (sh_evtx_par, as `-j 2` does), whose transcript of events,
- * diagnostics and counts must be the single-threaded one byte for byte.
+ * diagnostics and counts must be the single-threaded one byte for byte,
+ * and so must a read with plans compiled per chunk instead of shared (the
+ * shared plans are forgotten before each input, so that every input runs
+ * alone). Built with SHRIKE_CHECK_TS: the event time taken from the
+ * TimeCreated FILETIME must be the one read back from its text.
  *   tests/fuzz/build.sh && build-fuzz/fuzz_evtx tests/fuzz/corpus/evtx */
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +58,7 @@ static void tr_error(void *ctx, const sh_diag *d) {
 }
 
 static void threads_agree(const unsigned char *data, size_t size) {
-    sh_buf a = {0}, b = {0};
+    sh_buf a = {0}, b = {0}, c = {0};
     sh_input_sink sa = {tr_event, tr_error, &a, NULL}, sb = {tr_event, tr_error, &b, NULL};
     sh_input_stats sta = {0}, stb = {0};
     sh_evtx_read("fuzz.evtx", data, size, NULL, &sa, &sta);
@@ -66,11 +70,21 @@ static void threads_agree(const unsigned char *data, size_t size) {
     if (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len)) || sta.events != stb.events ||
         sta.rejected != stb.rejected || sta.inputs_failed != stb.inputs_failed)
         abort();
+    /* plans compiled per chunk: the same transcript */
+    sh_input_sink sc = {tr_event, tr_error, &c, NULL};
+    sh_input_stats stc = {0};
+    sh_evtx_share_plans(false);
+    sh_evtx_read("fuzz.evtx", data, size, NULL, &sc, &stc);
+    sh_evtx_read("fuzz.evtx", data, size, NULL, &sc, &stc);
+    sh_evtx_share_plans(true);
+    if (a.len != c.len || (a.len && memcmp(a.data, c.data, a.len)) || sta.events != stc.events) abort();
     sh_buf_free(&a);
     sh_buf_free(&b);
+    sh_buf_free(&c);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
+    sh_evtx_shared_reset();
     size_t n = 0;
     sh_input_sink sink = {.on_event = on_event, .on_error = on_error, .ctx = &n};
     sh_input_stats st = {0};

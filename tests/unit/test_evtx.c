@@ -1017,6 +1017,125 @@ static void tr_error(void *ctx, const sh_diag *d) {
     sh_buf_printf(&t->t, "error %s\n", m);
 }
 
+/* A record of template `id` (its GUID): System EventID, TimeCreated and
+ * either Computer or (other) Channel, EventData Data Name="Image". */
+static void shared_record(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text) {
+    rec_begin(c, rid);
+    uint32_t def = tmpl_begin(c, id);
+    el(c, "Event", false);
+    open_done(c);
+    el(c, "System", false);
+    open_done(c);
+    el_sub(c, "EventID", 0, 0x06);
+    el(c, "TimeCreated", true);
+    at(c, "SystemTime");
+    sub(c, 3, 0x11);
+    el_empty(c);
+    el_sub(c, other ? "Channel" : "Computer", 1, 0x01);
+    el_end(c);
+    el(c, "EventData", false);
+    open_done(c);
+    data_sub(c, "Image", 2, 0x01, false);
+    el_end(c);
+    el_end(c);
+    tmpl_end(c, def);
+    vals_begin(c, 4);
+    val_u(c, 0x06, 4688, 2);
+    val_str(c, text);
+    val_str(c, "C:\\x.exe");
+    val_u(c, 0x11, 132000000000000000ULL + rid * 10ULL, 8);   /* 2019-04-18T15:20:00.00000rid */
+    rec_end(c);
+}
+
+/* <Event><System><Channel>chan</Channel></System><EventData><Data
+ * Name="name">text</Data></EventData></Event> with no template; text may
+ * hold a NUL (given as units). */
+static void raw_record(chunkb *c, uint64_t rid, const char *chan, const char *nm, const uint16_t *text, uint32_t n) {
+    rec_begin(c, rid);
+    el(c, "Event", false);
+    open_done(c);
+    el(c, "System", false);
+    open_done(c);
+    el(c, "Channel", false);
+    open_done(c);
+    txt(c, chan);
+    el_end(c);
+    el_end(c);
+    el(c, "EventData", false);
+    open_done(c);
+    el(c, "Data", true);
+    at(c, "Name");
+    txt(c, nm);
+    at(c, "Extra");
+    txt(c, chan);
+    open_done(c);
+    u8(c, 0x05), u8(c, 0x01), u16(c, n);
+    for (uint32_t i = 0; i < n; i++) u16(c, text[i]);
+    el_end(c);
+    el_end(c);
+    el_end(c);
+    rec_end(c);
+}
+
+/* Plans are shared by chunks and files: the same template defined again in
+ * another chunk (its names now references to earlier ones) reuses the
+ * plan; a template with the same GUID and another structure does not; raw
+ * elements with the same structure share one plan while their text and
+ * their Data Names stay their own. Reading with sharing off gives the same
+ * transcript. The event time comes from TimeCreated (whole microseconds,
+ * as its text), else from the record's written time. */
+TEST(shared_plans) {
+    static chunkb c0, c1, c2;
+    static const uint16_t t1[] = {'v', '1'}, t2[] = {'a', 0, 'b'}, t3[] = {0x263a};
+    chunk_init(&c0);
+    shared_record(&c0, 1, 5, false, "host-a");
+    raw_record(&c0, 2, "Application", "First", t1, 2);
+    raw_record(&c0, 3, "System", "Second", t2, 3);
+    chunk_finish(&c0);
+    chunk_init(&c1);
+    simple_record(&c1, 4, "other");               /* defines Event, System, Computer first */
+    shared_record(&c1, 5, 5, false, "host-b");
+    raw_record(&c1, 6, "Security", "First", t3, 1);
+    chunk_finish(&c1);
+    chunk_init(&c2);
+    shared_record(&c2, 7, 5, true, "Operational");   /* same GUID, Channel for Computer */
+    chunk_finish(&c2);
+    chunkb *cs[] = {&c0, &c1, &c2};
+    size_t len;
+    uint8_t *f = file_of(cs, 3, 3, 0, &len);
+    const char *want =
+        "#0 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000001Z\",\"Computer\":\"host-a\",\"Image\":\"C:\\\\x.exe\"}\n"
+        "#1 {\"Channel\":\"Application\",\"First\":\"v1\",\"First_Extra\":\"Application\"}\n"
+        "#2 {\"Channel\":\"System\",\"Second\":\"a\\u0000b\",\"Second_Extra\":\"System\"}\n"
+        "#3 {\"EventRecordID\":4,\"Computer\":\"other\"}\n"
+        "#4 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000005Z\",\"Computer\":\"host-b\",\"Image\":\"C:\\\\x.exe\"}\n"
+        "#5 {\"Channel\":\"Security\",\"First\":\"\xe2\x98\xba\",\"First_Extra\":\"Security\"}\n"
+        "#6 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000007Z\",\"Channel\":\"Operational\",\"Image\":\"C:\\\\x.exe\"}\n";
+    for (int share = 1; share >= 0; share--) {
+        sh_evtx_shared_reset();
+        sh_evtx_share_plans(share);
+        for (int pass = 0; pass < 2; pass++) {     /* the second pass finds every plan shared */
+            transcript t = {0};
+            sh_input_sink s = {tr_event, tr_error, &t, NULL};
+            sh_input_stats st = {0};
+            sh_evtx_read("t.evtx", f, len, NULL, &s, &st);
+            sh_buf_putc(&t.t, 0);
+            CHECK_STR(t.t.data, want);
+            sh_buf_free(&t.t);
+        }
+    }
+    sh_evtx_share_plans(true);
+    got g = {0};
+    read_image(f, len, &g);
+    CHECK_INT(g.n, 7);
+    if (g.n == 7) {
+        CHECK(g.ev[0]->ts == (int64_t)(132000000000000000LL / 10 + 1 - 11644473600000000LL) * 1000);
+        CHECK(g.ev[1]->ts == (int64_t)(131750000000000000LL / 10 + 2 * 1000000 - 11644473600000000LL) * 1000);
+    }
+    got_free(&g);
+    free(f);
+}
+
 /* Reading with threads gives the sink the same events, diagnostics, order,
  * ordinals and counts as reading each file in turn; a sink that stops gets
  * exactly the events it took. */
@@ -1077,6 +1196,7 @@ int main(void) {
     RUN(arrays_optional_reuse);
     RUN(nested_userdata);
     RUN(plain_elements_dirty_header);
+    RUN(shared_plans);
     RUN(damaged_chunks);
     RUN(damaged_records_truncated);
     RUN(stop_and_garbage);
