@@ -92,7 +92,8 @@ void sh_event_unref(sh_event *e);         /* frees at 0 */
  * the *_nocopy forms are used, whose memory must already live in the arena.
  * Adding to an existing name appends a value (multi-valued field). */
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created);
-/* the same for a name from sh_intern (not copied) and its hash */
+/* the same for a name that outlives every event (sh_intern's, a field
+ * reference's), not copied, and its sh_hash */
 sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash);
 void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v);
 static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {

@@ -16,6 +16,7 @@ enum dfunc { DF_REGKEY, DF_REGHIVE, DF_HASH, DF_COPY, DF_BASENAME, DF_DIRNAME, D
 typedef struct cond {
     const sh_fieldref *field;     /* NULL: the pseudo-field @schema (the event's sh_schema) */
     char **vals;
+    uint32_t *lens;               /* of vals */
     size_t nvals;
 } cond;
 
@@ -146,7 +147,9 @@ static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
             const char *bar = memchr(v, '|', (size_t)(semi - v));
             if (!bar) bar = semi;
             c->vals = realloc(c->vals, (c->nvals + 1) * sizeof *c->vals);
-            if (!c->vals) abort();
+            c->lens = realloc(c->lens, (c->nvals + 1) * sizeof *c->lens);
+            if (!c->vals || !c->lens) abort();
+            c->lens[c->nvals] = (uint32_t)(bar - v);
             c->vals[c->nvals++] = xstrndup(v, (size_t)(bar - v));
             v = bar + 1;
         }
@@ -355,14 +358,14 @@ static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
     if (!c->field) {
         const char *name = e->schema < sizeof schema_names / sizeof *schema_names ? schema_names[e->schema] : "";
         for (size_t i = 0; i < c->nvals; i++)
-            if (sh_memieq(name, strlen(name), c->vals[i], strlen(c->vals[i]))) return true;
+            if (sh_memieq(name, strlen(name), c->vals[i], c->lens[i])) return true;
         return false;
     }
     sh_field *f = get_depth(e, c->field, st);
     if (!f) return false;
     for (uint32_t k = 0; k < f->nvals; k++)
         for (size_t i = 0; i < c->nvals; i++)
-            if (sh_memieq(f->vals[k].s, f->vals[k].len, c->vals[i], strlen(c->vals[i]))) return true;
+            if (sh_memieq(f->vals[k].s, f->vals[k].len, c->vals[i], c->lens[i])) return true;
     return false;
 }
 
@@ -521,6 +524,7 @@ static void derive_join_sp(sh_event *e, const sh_field *src, sh_field *out) {
 typedef struct dstack {
     const sh_fieldref *refs[8];
     int n;
+    bool cut;           /* a lookup was refused (cycle or depth) */
 } dstack;
 
 /* _time as Splunk has it: epoch seconds, milliseconds as the fraction */
@@ -563,9 +567,16 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     }
     f = sh_event_find(e, ref->cname, ref->cnlen, ref->chash);
     if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
-    if ((!ref->derivs && !ref->event_data) || st->n >= 8) return NULL;
+    if (!ref->derivs && !ref->event_data) return NULL;
+    if (st->n >= 8) {
+        st->cut = true;
+        return NULL;
+    }
     for (int i = 0; i < st->n; i++)
-        if (st->refs[i] == ref) return NULL;
+        if (st->refs[i] == ref) {
+            st->cut = true;
+            return NULL;
+        }
     st->refs[st->n++] = ref;
     sh_field *out = NULL;
     for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
@@ -585,7 +596,7 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
         bool ok = true;
         for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
         if (!ok) continue;
-        out = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
+        out = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
         if (out->nvals) break; /* derived meanwhile by an inner lookup */
         out->derived = true;
         if (d->fn == DF_CONST) {
@@ -611,7 +622,7 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
         /* Splunk view of an Elastic document: its Windows event data by name */
         sh_field *src = get_depth(e, ref->event_data, st);
         if (src) {
-            out = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
+            out = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
             if (!out->nvals) {
                 out->derived = true;
                 for (uint32_t k = 0; k < src->nvals; k++) sh_event_add_value(e, out, &src->vals[k]);
@@ -620,10 +631,10 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
         }
     }
     st->n--;
-    /* a miss is remembered only for the outermost lookup: an inner one may
-     * have failed only because of the cycle guard */
-    if (!out && st->n == 0) {
-        sh_field *neg = sh_event_field_get_or_add(e, ref->cname, ref->cnlen, NULL);
+    /* a miss is remembered, unless it may come from a lookup the cycle
+     * guard refused (the outermost lookup's is always right) */
+    if (!out && (st->n == 0 || !st->cut)) {
+        sh_field *neg = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
         neg->derived = true;
     }
     return out;

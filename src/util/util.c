@@ -427,6 +427,21 @@ size_t sh_utf8_lower(const char *str, size_t n, char *out) {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, o = 0;
     while (i < n) {
+#ifdef __SSE2__
+        /* 16 ASCII bytes a step: A-Z gain 32 */
+        if (i + 16 <= n) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            if (!_mm_movemask_epi8(v)) {
+                __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
+                                           _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
+                v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
+                _mm_storeu_si128((__m128i *)(void *)(out + o), v);
+                i += 16;
+                o += 16;
+                continue;
+            }
+        }
+#endif
         if (s[i] < 0x80) {
             unsigned char c = s[i++];
             out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
@@ -442,6 +457,7 @@ size_t sh_utf8_lower(const char *str, size_t n, char *out) {
 }
 
 bool sh_memieq(const char *a, size_t an, const char *b, size_t bn) {
+    if (an == bn && memcmp(a, b, an) == 0) return true;   /* the common match: the same bytes */
     const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
     size_t i = 0, j = 0;
     while (i < an && j < bn) {
