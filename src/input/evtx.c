@@ -376,10 +376,11 @@ static size_t fmt_filetime(char *o, uint64_t ft) {
     return fmt_time(o, y, m, d, sod / 3600, sod / 60 % 60, sod % 60, us);
 }
 
-/* The time of a FILETIME's text (whole microseconds) when its year is
- * 1970..9999, as sh_event_finish would read it back; else SH_TS_NONE */
+/* The time of a FILETIME's text (whole microseconds) from 1970 to where
+ * nanoseconds in 64 bits end (2262), as sh_event_finish would read it
+ * back; else SH_TS_NONE (sh_event_finish decides) */
 static int64_t filetime_us_ns(uint64_t ft) {
-    if (ft < 116444736000000000ULL || ft >= 2650467744000000000ULL) return SH_TS_NONE;
+    if (ft < 116444736000000000ULL || ft >= 208678456360000000ULL) return SH_TS_NONE;
     return ((int64_t)(ft / 10) - 11644473600000000LL) * 1000;
 }
 

@@ -1019,7 +1019,7 @@ static void tr_error(void *ctx, const sh_diag *d) {
 
 /* A record of template `id` (its GUID): System EventID, TimeCreated and
  * either Computer or (other) Channel, EventData Data Name="Image". */
-static void shared_record(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text) {
+static void shared_record_at(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text, uint64_t ft) {
     rec_begin(c, rid);
     uint32_t def = tmpl_begin(c, id);
     el(c, "Event", false);
@@ -1043,8 +1043,11 @@ static void shared_record(chunkb *c, uint64_t rid, uint8_t id, bool other, const
     val_u(c, 0x06, 4688, 2);
     val_str(c, text);
     val_str(c, "C:\\x.exe");
-    val_u(c, 0x11, 132000000000000000ULL + rid * 10ULL, 8);   /* 2019-04-18T15:20:00.00000rid */
+    val_u(c, 0x11, ft, 8);
     rec_end(c);
+}
+static void shared_record(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text) {
+    shared_record_at(c, rid, id, other, text, 132000000000000000ULL + rid * 10ULL);   /* 2019-04-17T18:40:00.00000rid */
 }
 
 /* <Event><System><Channel>chan</Channel></System><EventData><Data
@@ -1099,6 +1102,8 @@ TEST(shared_plans) {
     chunk_finish(&c1);
     chunk_init(&c2);
     shared_record(&c2, 7, 5, true, "Operational");   /* same GUID, Channel for Computer */
+    /* TimeCreated past 2262 (no nanosecond time): the record's written time */
+    shared_record_at(&c2, 8, 5, true, "Late", 208678456360000000ULL);
     chunk_finish(&c2);
     chunkb *cs[] = {&c0, &c1, &c2};
     size_t len;
@@ -1110,7 +1115,8 @@ TEST(shared_plans) {
         "#3 {\"EventRecordID\":4,\"Computer\":\"other\"}\n"
         "#4 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000005Z\",\"Computer\":\"host-b\",\"Image\":\"C:\\\\x.exe\"}\n"
         "#5 {\"Channel\":\"Security\",\"First\":\"\xe2\x98\xba\",\"First_Extra\":\"Security\"}\n"
-        "#6 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000007Z\",\"Channel\":\"Operational\",\"Image\":\"C:\\\\x.exe\"}\n";
+        "#6 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000007Z\",\"Channel\":\"Operational\",\"Image\":\"C:\\\\x.exe\"}\n"
+        "#7 {\"EventID\":4688,\"TimeCreated\":\"2262-04-11T23:47:16.000000Z\",\"Channel\":\"Late\",\"Image\":\"C:\\\\x.exe\"}\n";
     for (int share = 1; share >= 0; share--) {
         sh_evtx_shared_reset();
         sh_evtx_share_plans(share);
@@ -1127,10 +1133,11 @@ TEST(shared_plans) {
     sh_evtx_share_plans(true);
     got g = {0};
     read_image(f, len, &g);
-    CHECK_INT(g.n, 7);
-    if (g.n == 7) {
+    CHECK_INT(g.n, 8);
+    if (g.n == 8) {
         CHECK(g.ev[0]->ts == (int64_t)(132000000000000000LL / 10 + 1 - 11644473600000000LL) * 1000);
         CHECK(g.ev[1]->ts == (int64_t)(131750000000000000LL / 10 + 2 * 1000000 - 11644473600000000LL) * 1000);
+        CHECK(g.ev[7]->ts == (int64_t)(131750000000000000LL / 10 + 8 * 1000000 - 11644473600000000LL) * 1000);
     }
     got_free(&g);
     free(f);
