@@ -78,6 +78,9 @@ typedef struct sh_event {
     size_t sel_n;            /* ... of this many rules */
     bool plain;              /* no field-model derivations: the event's own fields are
                               * all it has (an SPL result row after table or stats) */
+    uint8_t *cmemo;          /* the field model's condition results (0 not known yet,
+                              * 1 false, 2 true), in the arena; made on first use */
+    uint32_t ncmemo;
 } sh_event;
 
 enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1, SH_RAW_XML = 2 /* the <Event>...</Event> text */ };

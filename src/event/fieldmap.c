@@ -18,7 +18,19 @@ typedef struct cond {
     char **vals;
     uint32_t *lens;               /* of vals */
     size_t nvals;
+    uint32_t id;                  /* the same for the same test in every row: an event
+                                   * remembers each test's result (sh_event.cmemo) */
 } cond;
+
+/* distinct conditions: field and value text -> id */
+typedef struct cond_key {
+    const sh_fieldref *field;
+    char *text;
+    uint32_t id;
+    struct cond_key *next;
+} cond_key;
+static cond_key *g_conds[1024];
+static uint32_t g_nconds;
 
 struct sh_derivation {
     sh_derivation *next;
@@ -113,6 +125,20 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     return false;
 }
 
+static uint32_t cond_id(const sh_fieldref *field, const char *text, size_t n) {
+    uint32_t h = (sh_hash(text, n) ^ (uint32_t)((uintptr_t)field >> 4)) & 1023;
+    for (cond_key *k = g_conds[h]; k; k = k->next)
+        if (k->field == field && strlen(k->text) == n && memcmp(k->text, text, n) == 0) return k->id;
+    cond_key *k = xcalloc(1, sizeof *k);
+    k->field = field;
+    k->text = xstrndup(text, n);
+    k->id = g_nconds;
+    k->next = g_conds[h];
+    g_conds[h] = k;
+    __atomic_store_n(&g_nconds, g_nconds + 1, __ATOMIC_RELEASE);
+    return k->id;
+}
+
 static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
     const char *end = s + n;
     while (s < end) {
@@ -142,6 +168,7 @@ static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
         /* @schema=windows|ecs|macos_es|generic tests the event's schema, not a field */
         bool schema = (size_t)(eq - s) == 7 && memcmp(s, "@schema", 7) == 0;
         c->field = schema ? NULL : ref_get_locked(s, (size_t)(eq - s));
+        c->id = cond_id(c->field, eq + 1, (size_t)(semi - eq - 1));
         const char *v = eq + 1;
         while (v <= semi) {
             const char *bar = memchr(v, '|', (size_t)(semi - v));
@@ -349,12 +376,36 @@ const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
 
 /* ------------------------------------------------------------ derivation */
 
-typedef struct dstack dstack;
+/* The refs being derived, outermost first: the table has cycles (Image from
+ * process.executable and back), which a lookup must not follow. */
+typedef struct dstack {
+    const sh_fieldref *refs[8];
+    int n;
+    unsigned cuts;      /* lookups refused (cycle or depth) so far */
+} dstack;
 static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st);
 
 static const char *const schema_names[] = {"generic", "windows", "ecs", "macos_es"};
 
+static bool cond_test(sh_event *e, const cond *c, dstack *st);
+
+/* a condition's result, remembered by the event unless a lookup it made
+ * was refused by the cycle guard (then it may differ elsewhere) */
 static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
+    if (!e->cmemo) {
+        uint32_t n = __atomic_load_n(&g_nconds, __ATOMIC_ACQUIRE);
+        e->cmemo = sh_arena_alloc(&e->arena, n + 1);
+        memset(e->cmemo, 0, n + 1);
+        e->ncmemo = n;
+    }
+    if (c->id < e->ncmemo && e->cmemo[c->id]) return e->cmemo[c->id] == 2;
+    unsigned cuts0 = st->cuts;
+    bool r = cond_test(e, c, st);
+    if (c->id < e->ncmemo && st->cuts == cuts0) e->cmemo[c->id] = r ? 2 : 1;
+    return r;
+}
+
+static bool cond_test(sh_event *e, const cond *c, dstack *st) {
     if (!c->field) {
         const char *name = e->schema < sizeof schema_names / sizeof *schema_names ? schema_names[e->schema] : "";
         for (size_t i = 0; i < c->nvals; i++)
@@ -519,13 +570,6 @@ static void derive_join_sp(sh_event *e, const sh_field *src, sh_field *out) {
     sh_event_add_value(e, out, &v);
 }
 
-/* The refs being derived, outermost first: the table has cycles (Image from
- * process.executable and back), which a lookup must not follow. */
-typedef struct dstack {
-    const sh_fieldref *refs[8];
-    int n;
-    bool cut;           /* a lookup was refused (cycle or depth) */
-} dstack;
 
 /* _time as Splunk has it: epoch seconds, milliseconds as the fraction */
 static void derive_epoch(sh_event *e, sh_field *out) {
@@ -569,15 +613,16 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
     if (!ref->derivs && !ref->event_data) return NULL;
     if (st->n >= 8) {
-        st->cut = true;
+        st->cuts++;
         return NULL;
     }
     for (int i = 0; i < st->n; i++)
         if (st->refs[i] == ref) {
-            st->cut = true;
+            st->cuts++;
             return NULL;
         }
     st->refs[st->n++] = ref;
+    unsigned cuts0 = st->cuts;
     sh_field *out = NULL;
     for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
         if (!(d->views & (1u << ref->view))) continue;
@@ -632,8 +677,8 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     }
     st->n--;
     /* a miss is remembered, unless it may come from a lookup the cycle
-     * guard refused (the outermost lookup's is always right) */
-    if (!out && (st->n == 0 || !st->cut)) {
+     * guard refused on the way (the outermost lookup's is always right) */
+    if (!out && (st->n == 0 || st->cuts == cuts0)) {
         sh_field *neg = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
         neg->derived = true;
     }
