@@ -4,6 +4,7 @@
  * hash lookup, with derivation only when an event lacks the field. */
 #include "event/fieldmap.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,8 +382,22 @@ const sh_fieldref *sh_fieldref_get(const char *name, size_t nlen) {
 typedef struct dstack {
     const sh_fieldref *refs[8];
     int n;
-    unsigned cuts;      /* lookups refused (cycle or depth) so far */
+    int low;            /* the lowest index of a ref whose lookup was refused (as a cycle)
+                         * within the lookup being made; -1 for the depth limit, INT_MAX none */
 } dstack;
+
+/* Around a lookup made at depth n: its result holds in any context when
+ * the refusals within it concern only refs at depth n or deeper. */
+static int low_enter(dstack *st) {
+    int low0 = st->low;
+    st->low = INT_MAX;
+    return low0;
+}
+static bool low_leave(dstack *st, int low0, int n) {
+    int sub = st->low;
+    st->low = low0 < sub ? low0 : sub;
+    return sub >= n;
+}
 static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st);
 
 static const char *const schema_names[] = {"generic", "windows", "ecs", "macos_es"};
@@ -399,9 +414,9 @@ static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
         e->ncmemo = n;
     }
     if (c->id < e->ncmemo && e->cmemo[c->id]) return e->cmemo[c->id] == 2;
-    unsigned cuts0 = st->cuts;
+    int low0 = low_enter(st);
     bool r = cond_test(e, c, st);
-    if (c->id < e->ncmemo && st->cuts == cuts0) e->cmemo[c->id] = r ? 2 : 1;
+    if (low_leave(st, low0, st->n) && c->id < e->ncmemo) e->cmemo[c->id] = r ? 2 : 1;
     return r;
 }
 
@@ -613,19 +628,26 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
     if (f) return (f->derived && f->nvals == 0 && !f->is_array) ? NULL : f;
     if (!ref->derivs && !ref->event_data) return NULL;
     if (st->n >= 8) {
-        st->cuts++;
+        st->low = -1;
         return NULL;
     }
     for (int i = 0; i < st->n; i++)
         if (st->refs[i] == ref) {
-            st->cuts++;
+            if (i < st->low) st->low = i;
             return NULL;
         }
+    int depth = st->n;
     st->refs[st->n++] = ref;
-    unsigned cuts0 = st->cuts;
+    int low0 = low_enter(st);
     sh_field *out = NULL;
     for (const sh_derivation *d = ref->derivs; d && !out; d = d->next) {
         if (!(d->views & (1u << ref->view))) continue;
+        /* the row's conditions first: they are remembered by the event and
+         * mostly decide (a macOS row on a Windows event), where the source
+         * may be a chain of derivations */
+        bool ok = true;
+        for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
+        if (!ok) continue;
         sh_field *src = NULL, *other = NULL;
         if (d->source) {
             src = get_depth(e, d->source, st);
@@ -638,9 +660,6 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
                 continue;
         }
         if (d->fn == DF_EPOCH && e->ts == SH_TS_NONE) continue;
-        bool ok = true;
-        for (size_t i = 0; i < d->nconds && ok; i++) ok = cond_holds(e, &d->conds[i], st);
-        if (!ok) continue;
         out = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
         if (out->nvals) break; /* derived meanwhile by an inner lookup */
         out->derived = true;
@@ -676,9 +695,11 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
         }
     }
     st->n--;
-    /* a miss is remembered, unless it may come from a lookup the cycle
-     * guard refused on the way (the outermost lookup's is always right) */
-    if (!out && (st->n == 0 || st->cuts == cuts0)) {
+    /* a miss is remembered, unless it may come from the cycle guard's
+     * refusal of a ref being derived further out (the outermost lookup's
+     * is always right) */
+    bool context_free = low_leave(st, low0, depth);
+    if (!out && (depth == 0 || context_free)) {
         sh_field *neg = sh_event_field_get_or_add_interned(e, ref->cname, ref->cnlen, ref->chash);
         neg->derived = true;
     }
@@ -686,7 +707,7 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
 }
 
 sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref) {
-    dstack st = {.n = 0};
+    dstack st = {.n = 0, .low = INT_MAX};
     return get_depth(e, ref, &st);
 }
 
