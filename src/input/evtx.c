@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1834,7 +1835,8 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
             }
             sh_field *f = op_field(e, o);
             add_value(e, f, &sv, o->flags);
-            if ((o->flags & F_TS) && v.type == VT_FILETIME && f->nvals == 1) r->ts = filetime_us_ns(rd64(v.p));
+            if ((o->flags & F_TS) && v.type == VT_FILETIME && v.size >= 8 && f->nvals == 1)
+                r->ts = filetime_us_ns(rd64(v.p));
             continue;
         }
         if (o->npc == 1 && pc->kind == PK_TEXT && !o->nnc) {
@@ -2024,7 +2026,18 @@ static void do_record(rd *r, uint32_t off, uint32_t size) {
     if (r->ts != SH_TS_NONE && !sh_event_find(e, "@timestamp", 10, r->at_hash)) e->ts = r->ts;
     else sh_event_finish(e);
 #ifdef SHRIKE_CHECK_TS
-    { int64_t fast = e->ts; e->ts = SH_TS_NONE; sh_event_finish(e); if (fast != e->ts) abort(); }
+    {
+        int64_t fast = e->ts;
+        e->ts = SH_TS_NONE;
+        sh_event_finish(e);
+        if (fast != e->ts) {
+            sh_buf j = {0};
+            sh_event_to_json(e, &j, false);
+            fprintf(stderr, "SHRIKE_CHECK_TS: %lld from the FILETIME, %lld from the fields: %.*s\n", (long long)fast,
+                    (long long)e->ts, (int)j.len, j.data);
+            abort();
+        }
+    }
 #endif
     if (e->ts == SH_TS_NONE) e->ts = filetime_ns(rd64(c + off + 16));
     e->ordinal = r->st->events++;

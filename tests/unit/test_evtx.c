@@ -1019,7 +1019,8 @@ static void tr_error(void *ctx, const sh_diag *d) {
 
 /* A record of template `id` (its GUID): System EventID, TimeCreated and
  * either Computer or (other) Channel, EventData Data Name="Image". */
-static void shared_record_at(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text, uint64_t ft) {
+static void shared_record_at(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text, uint64_t ft,
+                             uint32_t ftsize) {
     rec_begin(c, rid);
     uint32_t def = tmpl_begin(c, id);
     el(c, "Event", false);
@@ -1039,15 +1040,20 @@ static void shared_record_at(chunkb *c, uint64_t rid, uint8_t id, bool other, co
     el_end(c);
     el_end(c);
     tmpl_end(c, def);
-    vals_begin(c, 4);
+    vals_begin(c, ftsize < 8 ? 5 : 4);
     val_u(c, 0x06, 4688, 2);
     val_str(c, text);
     val_str(c, "C:\\x.exe");
-    val_u(c, 0x11, ft, 8);
+    val_u(c, 0x11, ft, ftsize);
+    if (ftsize < 8) {
+        /* an unused value whose 3 bytes would make a 5-byte one a 2019 FILETIME */
+        static const uint8_t tail[3] = {0xf4, 0xd4, 0x01};
+        val(c, 0x04, tail, 3);
+    }
     rec_end(c);
 }
 static void shared_record(chunkb *c, uint64_t rid, uint8_t id, bool other, const char *text) {
-    shared_record_at(c, rid, id, other, text, 132000000000000000ULL + rid * 10ULL);   /* 2019-04-17T18:40:00.00000rid */
+    shared_record_at(c, rid, id, other, text, 132000000000000000ULL + rid * 10ULL, 8);   /* 2019-04-17T18:40:00.00000rid */
 }
 
 /* <Event><System><Channel>chan</Channel></System><EventData><Data
@@ -1103,7 +1109,9 @@ TEST(shared_plans) {
     chunk_init(&c2);
     shared_record(&c2, 7, 5, true, "Operational");   /* same GUID, Channel for Computer */
     /* TimeCreated past 2262 (no nanosecond time): the record's written time */
-    shared_record_at(&c2, 8, 5, true, "Late", 208678456360000000ULL);
+    shared_record_at(&c2, 8, 5, true, "Late", 208678456360000000ULL, 8);
+    /* a FILETIME too short to be one: its bytes in hex, the written time */
+    shared_record_at(&c2, 9, 5, true, "Short", 0x2b59222d80ULL, 5);
     chunk_finish(&c2);
     chunkb *cs[] = {&c0, &c1, &c2};
     size_t len;
@@ -1116,7 +1124,8 @@ TEST(shared_plans) {
         "#4 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000005Z\",\"Computer\":\"host-b\",\"Image\":\"C:\\\\x.exe\"}\n"
         "#5 {\"Channel\":\"Security\",\"First\":\"\xe2\x98\xba\",\"First_Extra\":\"Security\"}\n"
         "#6 {\"EventID\":4688,\"TimeCreated\":\"2019-04-17T18:40:00.000007Z\",\"Channel\":\"Operational\",\"Image\":\"C:\\\\x.exe\"}\n"
-        "#7 {\"EventID\":4688,\"TimeCreated\":\"2262-04-11T23:47:16.000000Z\",\"Channel\":\"Late\",\"Image\":\"C:\\\\x.exe\"}\n";
+        "#7 {\"EventID\":4688,\"TimeCreated\":\"2262-04-11T23:47:16.000000Z\",\"Channel\":\"Late\",\"Image\":\"C:\\\\x.exe\"}\n"
+        "#8 {\"EventID\":4688,\"TimeCreated\":\"802D22592B\",\"Channel\":\"Short\",\"Image\":\"C:\\\\x.exe\"}\n";
     for (int share = 1; share >= 0; share--) {
         sh_evtx_shared_reset();
         sh_evtx_share_plans(share);
@@ -1133,11 +1142,12 @@ TEST(shared_plans) {
     sh_evtx_share_plans(true);
     got g = {0};
     read_image(f, len, &g);
-    CHECK_INT(g.n, 8);
-    if (g.n == 8) {
+    CHECK_INT(g.n, 9);
+    if (g.n == 9) {
         CHECK(g.ev[0]->ts == (int64_t)(132000000000000000LL / 10 + 1 - 11644473600000000LL) * 1000);
         CHECK(g.ev[1]->ts == (int64_t)(131750000000000000LL / 10 + 2 * 1000000 - 11644473600000000LL) * 1000);
         CHECK(g.ev[7]->ts == (int64_t)(131750000000000000LL / 10 + 8 * 1000000 - 11644473600000000LL) * 1000);
+        CHECK(g.ev[8]->ts == (int64_t)(131750000000000000LL / 10 + 9 * 1000000 - 11644473600000000LL) * 1000);
     }
     got_free(&g);
     free(f);
