@@ -486,7 +486,8 @@ static void lowered_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *ou
 
 static sh_tri eval_strmatch(sh_eval *ev, const sh_ir *n, sh_event *e) {
     sh_vals a;
-    bool lowered = n->flags & SH_IRF_LOWERED;
+    /* not once SPL's eval has changed the row's fields */
+    bool lowered = (n->flags & SH_IRF_LOWERED) && !e->changed;
     if (lowered) lowered_values(ev, n, e, &a);
     else sh_ir_values(ev, n->args[0], e, &a);
     if (!has_nonnull(&a)) return SH_NULLT;

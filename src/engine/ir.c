@@ -158,6 +158,7 @@ sh_ir *sh_ir_wildcard(sh_irpool *p, sh_ir *subject, const char *const *pats,
         wpat_shape(&w->pats[i]);
     }
     node->wild = w;
+    if (ci) sh_ir_lower_cache(node);
     return node;
 }
 

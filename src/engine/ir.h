@@ -205,7 +205,9 @@ bool sh_cidr_contains(const sh_cidr *c, const uint8_t addr[16], bool is_v6);
 
 /* Let a case-insensitive WILDCARD node on a plain field read the field's
  * lower-cased values from a per-event cache (SH_IRF_LOWERED) instead of
- * folding them at each evaluation; other nodes are left as they are. */
+ * folding them at each evaluation; other nodes are left as they are.
+ * sh_ir_wildcard does it for every case-insensitive node; the cache is not
+ * used once an event's fields were changed (sh_event.changed: SPL's eval). */
 void sh_ir_lower_cache(sh_ir *n);
 
 /* Build the membership sets of a finished tree (IN lists and wildcard

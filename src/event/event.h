@@ -81,6 +81,8 @@ typedef struct sh_event {
     uint8_t *cmemo;          /* the field model's condition results (0 not known yet,
                               * 1 false, 2 true), in the arena; made on first use */
     uint32_t ncmemo;
+    bool changed;            /* fields were changed after they were read (SPL's eval
+                              * on a result row): per-event caches are not used */
 } sh_event;
 
 enum { SH_RAW_NONE = 0, SH_RAW_JSON = 1, SH_RAW_XML = 2 /* the <Event>...</Event> text */ };

@@ -407,6 +407,7 @@ static bool cond_test(sh_event *e, const cond *c, dstack *st);
 /* a condition's result, remembered by the event unless a lookup it made
  * was refused by the cycle guard (then it may differ elsewhere) */
 static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
+    if (e->changed) return cond_test(e, c, st);
     if (!e->cmemo) {
         uint32_t n = __atomic_load_n(&g_nconds, __ATOMIC_ACQUIRE);
         e->cmemo = sh_arena_alloc(&e->arena, n + 1);

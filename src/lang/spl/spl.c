@@ -82,6 +82,7 @@ static sh_event *row_like(const sh_event *src, bool plain) {
 
 static void set_values(sh_event *r, const char *name, size_t n, const sh_value *v, uint32_t nv) {
     sh_field *f = sh_event_field_get_or_add(r, name, n, NULL);
+    r->changed = true;
     f->nvals = 0;
     f->derived = false;
     f->is_array = false;
@@ -644,7 +645,7 @@ static void do_fields_minus(spl_cmd *c, sh_event *r) {
     for (uint32_t k = 0; k < c->n; k++) {
         for (uint32_t i = 0; i < r->nfields; i++) {
             sh_field *f = r->fields[i];
-            if (!f->derived && wild_eq(c->names[k], f->name, f->nlen)) f->nvals = 0;
+            if (!f->derived && wild_eq(c->names[k], f->name, f->nlen)) f->nvals = 0, r->changed = true;
         }
         if (c->refs[k]) set_values(r, c->names[k], strlen(c->names[k]), NULL, 0); /* hides derivations too */
     }
