@@ -12,6 +12,10 @@
 #   bench/run_evtx.sh                     # ../shared/data/evtx/hayabusa-sample-evtx, median of 5
 #   DATA=DIR RUNS=3 bench/run_evtx.sh     # another folder of .evtx files
 #   BIG=4 bench/run_evtx.sh               # one large file made of the chunks of the hayabusa set
+#   DENSE=40 bench/run_evtx.sh            # one large file of full logs: the chunks of
+#                                         # samples/security.evtx, sysmon.evtx, the CAPI2 log and
+#                                         # sample-with-irregular-bool-values.evtx, 40 times over
+#                                         # (about 60 records a chunk, as a busy machine's logs)
 #                                         # and samples/security.evtx, sysmon.evtx, 4 times over
 #                                         # (bench/make_big_evtx.py): the chunks of one file
 #
@@ -36,6 +40,7 @@ SHRIKE=${SHRIKE:-$BUILD/shrike}
 SKIP_BUILD=${SKIP_BUILD:-0}
 ONLY=${ONLY:-evtxexport dump-j1 dump scan-j1 scan parse}
 BIG=${BIG:-0}
+DENSE=${DENSE:-0}
 OUT=${OUT:-bench/out}
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -48,7 +53,14 @@ case " $ONLY " in *" evtxexport "*) command -v evtxexport >/dev/null || die "evt
 [ -x "$SHRIKE" ] || die "no shrike binary at $SHRIKE"
 mkdir -p "$OUT"
 
-if [ "$BIG" != 0 ]; then
+if [ "$DENSE" != 0 ]; then
+    command -v python3 >/dev/null || die "DENSE needs python3"
+    s=../shared/data/evtx/samples
+    python3 bench/make_big_evtx.py "$tmp/dense.evtx" "$DENSE" "$s/security.evtx" "$s/sysmon.evtx" \
+        "$s/sample-with-irregular-bool-values.evtx" "$s/E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx" >/dev/null
+    DATA="4 full sample logs of ../shared/data/evtx/samples as one file, $DENSE times over"
+    files=("$tmp/dense.evtx")
+elif [ "$BIG" != 0 ]; then
     command -v python3 >/dev/null || die "BIG needs python3"
     find "$DATA" ../shared/data/evtx/samples/security.evtx ../shared/data/evtx/samples/sysmon.evtx -name '*.evtx' -print0 |
         sort -z | xargs -0 python3 bench/make_big_evtx.py "$tmp/big.evtx" "$BIG" >/dev/null

@@ -204,51 +204,90 @@ void sh_buf_printf(sh_buf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-/* the length of the leading bytes of s that a JSON string holds as they are
- * (not a control character, '"', '\\' or DEL) */
-static size_t json_plain_run(const char *s, size_t n) {
+/* nonzero when a byte of the word is a control character, '"', '\\' or
+ * DEL (the bit tricks for "has a byte below n" and "has a zero byte") */
+static inline uint64_t json_bad64(uint64_t x) {
+    const uint64_t l = 0x0101010101010101ULL, h = 0x8080808080808080ULL;
+    uint64_t q = x ^ (l * '"'), b = x ^ (l * '\\'), d = x ^ (l * 0x7f);
+    return (((x - l * 0x20) & ~x) | ((q - l) & ~q) | ((b - l) & ~b) | ((d - l) & ~d)) & h;
+}
+static inline uint32_t json_bad32(uint32_t x) {
+    const uint32_t l = 0x01010101u, h = 0x80808080u;
+    uint32_t q = x ^ (l * '"'), b = x ^ (l * '\\'), d = x ^ (l * 0x7f);
+    return (((x - l * 0x20) & ~x) | ((q - l) & ~q) | ((b - l) & ~b) | ((d - l) & ~d)) & h;
+}
+
+/* one escaped byte (c needs escaping) at o; returns the end */
+static char *json_esc(char *o, unsigned char c) {
+    static const char hex[] = "0123456789abcdef";
+    *o++ = '\\';
+    switch (c) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default: *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
+    }
+    return o;
+}
+
+void sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
+    sh_buf_reserve(b, 6 * n + 2 + 16);   /* every byte escaped at worst, and a 16-byte store past */
+    char *o = b->data + b->len;
+    *o++ = '"';
     size_t i = 0;
 #ifdef __SSE2__
+    /* 16 bytes a step, stored before they are checked: up to the first
+     * that needs escaping they stand */
     const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
                   c1f = _mm_set1_epi8(0x1f), zero = _mm_setzero_si128();
-    for (; i + 16 <= n; i += 16) {
+    while (i + 16 <= n) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
         __m128i ctl = _mm_cmpeq_epi8(_mm_subs_epu8(v, c1f), zero); /* v <= 0x1f */
         __m128i bad = _mm_or_si128(_mm_or_si128(ctl, _mm_cmpeq_epi8(v, q)),
                                    _mm_or_si128(_mm_cmpeq_epi8(v, bs), _mm_cmpeq_epi8(v, del)));
         unsigned m = (unsigned)_mm_movemask_epi8(bad);
-        if (m) return i + (size_t)__builtin_ctz(m);
+        _mm_storeu_si128((__m128i *)(void *)o, v);
+        if (!m) {
+            o += 16;
+            i += 16;
+            continue;
+        }
+        unsigned k = (unsigned)__builtin_ctz(m);
+        o += k;
+        i += k;
+        o = json_esc(o, (unsigned char)s[i++]);
     }
 #endif
+    /* the last 4 to 15 bytes: two overlapping words, copied when neither
+     * holds a byte to escape */
+    size_t t = n - i;
+    if (t >= 8) {
+        uint64_t a, z;
+        memcpy(&a, s + i, 8);
+        memcpy(&z, s + n - 8, 8);
+        if (!json_bad64(a) && !json_bad64(z)) {
+            memcpy(o, &a, 8);
+            memcpy(o + t - 8, &z, 8);
+            o += t;
+            i = n;
+        }
+    } else if (t >= 4) {
+        uint32_t a, z;
+        memcpy(&a, s + i, 4);
+        memcpy(&z, s + n - 4, 4);
+        if (!json_bad32(a) && !json_bad32(z)) {
+            memcpy(o, &a, 4);
+            memcpy(o + t - 4, &z, 4);
+            o += t;
+            i = n;
+        }
+    }
     for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
-    }
-    return i;
-}
-
-void sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    sh_buf_reserve(b, 6 * n + 2);   /* every byte escaped at worst */
-    char *o = b->data + b->len;
-    *o++ = '"';
-    size_t i = 0;
-    for (;;) {
-        size_t run = json_plain_run(s + i, n - i);
-        if (run) memcpy(o, s + i, run);
-        o += run;
-        i += run;
-        if (i >= n) break;
-        unsigned char c = (unsigned char)s[i++];
-        *o++ = '\\';
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '\n': *o++ = 'n'; break;
-        case '\r': *o++ = 'r'; break;
-        case '\t': *o++ = 't'; break;
-        default: *o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
-        }
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f) *o++ = (char)c;
+        else o = json_esc(o, c);
     }
     *o++ = '"';
     b->len = (size_t)(o - b->data);

@@ -438,6 +438,67 @@ TEST(differential_shared_data) {
     printf("test_json: differential vs jansson: %d documents, %d disagreements\n", g_diff_docs, g_diff_bad);
 }
 
+/* The JSON string writer and the lower-caser work on 16 and 8 bytes at a
+ * time: on strings of every length up to 70, with bytes to escape or fold
+ * at every position, they must give what a byte at a time gives. */
+static void json_str_ref(sh_buf *b, const unsigned char *s, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    sh_buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c == '"') sh_buf_put(b, "\\\"", 2);
+        else if (c == '\\') sh_buf_put(b, "\\\\", 2);
+        else if (c == '\n') sh_buf_put(b, "\\n", 2);
+        else if (c == '\r') sh_buf_put(b, "\\r", 2);
+        else if (c == '\t') sh_buf_put(b, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f) {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sh_buf_put(b, u, 6);
+        } else sh_buf_putc(b, (char)c);
+    }
+    sh_buf_putc(b, '"');
+}
+
+TEST(wide_string_steps) {
+    static const unsigned char alpha[] = {'a', 'Z', 'q', '0', ' ', '\\', '"', '\n', '\t', 0x01, 0x1f, 0x20,
+                                          0x7f, 0x80, 0xc3, 0x89, 0xd0, 0x9f, 0xff, '~', 'M', '/'};
+    uint32_t seed = 12345;
+    unsigned char s[80];
+    char lo[200], lo_ref[200];
+    int bad = 0;
+    for (size_t n = 0; n <= 70; n++) {
+        for (int round = 0; round < 200; round++) {
+            /* mostly plain text with a few special bytes */
+            for (size_t i = 0; i < n; i++) {
+                seed = seed * 1103515245u + 12345u;
+                uint32_t r = (seed >> 16) % 100, pick = (seed >> 8) % (uint32_t)sizeof alpha;
+                s[i] = r < 85 ? (unsigned char)("abcdefghijklmnopQRSTUVWXYZ:-_."[r % 30]) : alpha[pick];
+            }
+            sh_buf a = {0}, b = {0};
+            sh_buf_json_str(&a, (const char *)s, n);
+            json_str_ref(&b, s, n);
+            if (a.len != b.len || memcmp(a.data, b.data, a.len)) bad++;
+            sh_buf_free(&a);
+            sh_buf_free(&b);
+            /* lower-casing: ASCII byte by byte, other runs on their own */
+            size_t k = sh_utf8_lower((const char *)s, n, lo), kr = 0;
+            for (size_t i = 0; i < n;) {
+                if (s[i] < 0x80) {
+                    lo_ref[kr++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+                    i++;
+                    continue;
+                }
+                size_t j = i;
+                while (j < n && s[j] >= 0x80) j++;
+                kr += sh_utf8_lower((const char *)s + i, j - i, lo_ref + kr);
+                i = j;
+            }
+            if (k != kr || memcmp(lo, lo_ref, k)) bad++;
+        }
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void) {
     RUN(flattens_nested_objects);
     RUN(arrays_are_multi_valued);
@@ -451,6 +512,7 @@ int main(void) {
     RUN(argv_splitting);
     RUN(time_parsing);
     RUN(case_folding);
+    RUN(wide_string_steps);
     RUN(differential_handwritten);
     RUN(differential_shared_data);
     TEST_MAIN_END();
