@@ -466,7 +466,7 @@ static void lowered_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *ou
     if (!f) {
         sh_vals a;
         sh_ir_values(ev, n->args[0], e, &a);
-        f = sh_event_field_get_or_add(e, c->name, c->nlen, NULL);
+        f = sh_event_field_get_or_add_interned(e, c->name, c->nlen, c->hash);   /* refs live as long as the process */
         f->derived = true;
         for (uint32_t i = 0; i < a.n; i++) {
             sh_value v = a.v[i];

@@ -42,7 +42,7 @@ static sh_value copy_value(sh_event *dst, const sh_value *v) {
     return c;
 }
 
-/* a row from an event: its own fields (values borrowed: the row keeps the event) */
+/* a row from an event: its own fields (names and values borrowed: the row keeps the event) */
 static sh_event *row_of_event(const sh_event *e) {
     sh_event *r = sh_event_new();
     r->schema = e->schema;
@@ -56,7 +56,8 @@ static sh_event *row_of_event(const sh_event *e) {
     for (uint32_t i = 0; i < e->nfields; i++) {
         const sh_field *f = e->fields[i];
         if (f->derived) continue;
-        sh_field *g = sh_event_field_get_or_add(r, f->name, f->nlen, NULL);
+        /* the name borrowed too, with its hash */
+        sh_field *g = sh_event_field_get_or_add_interned(r, f->name, f->nlen, f->hash);
         for (uint32_t k = 0; k < f->nvals; k++) sh_event_add_value(r, g, &f->vals[k]);
         g->is_array = f->is_array;
     }
