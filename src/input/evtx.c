@@ -131,6 +131,8 @@ typedef struct plan {
 typedef struct tslot { uint32_t off; const nctx *ctx; plan *p; } tslot;
 typedef struct nslot { const char *s; uint32_t off, len; } nslot;
 
+#define NAME_PRINTS 256     /* names' prints kept per chunk (direct-mapped by offset) */
+
 typedef struct rd {
     const char *name;
     sh_input_sink *sink;
@@ -156,6 +158,8 @@ typedef struct rd {
     sh_buf cwb[4];      /* the compiler's vectors, kept between plans */
     sh_buf tx[MAX_NEST + 2][2];   /* text and name of a mixed op, by nesting depth */
     char err[256];      /* why the current record failed */
+    uint64_t gen;       /* chunks begun: entries of nprint are of chunk gen */
+    struct name_print { uint64_t gen, h; uint32_t off; } nprint[NAME_PRINTS];
 } rd;
 
 static const nctx doc_ctx = {"", 0, NK_DOC, false};
@@ -272,14 +276,26 @@ static char *put_u64(char *end, uint64_t u) {
     return end;
 }
 
+static unsigned digits10(uint64_t u) {
+    unsigned n = 1;
+    for (;;) {
+        if (u < 10) return n;
+        if (u < 100) return n + 1;
+        if (u < 1000) return n + 2;
+        if (u < 10000) return n + 3;
+        u /= 10000;
+        n += 4;
+    }
+}
+
+/* the decimal text written straight into the arena */
 static sh_value mk_int(sh_event *e, int64_t v) {
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    char tmp[24], *q = put_u64(tmp + sizeof tmp, u);
-    if (v < 0) *--q = '-';
-    size_t n = (size_t)(tmp + sizeof tmp - q);
+    size_t n = digits10(u) + (v < 0);
     char *o = sh_arena_alloc(&e->arena, n + 1);
-    memcpy(o, q, n);
     o[n] = 0;
+    put_u64(o + n, u);
+    if (v < 0) o[0] = '-';
     sh_value r = {.type = SH_INT, .i = v, .f = (double)v, .s = o, .len = (uint32_t)n};
     return r;
 }
@@ -518,7 +534,27 @@ static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
 
 /* One scalar substitution value as a typed event value. False when the value
  * stands for nothing (NULL, an empty number, a handle). */
+static bool conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out)
+    __attribute__((noinline));
+
+/* the common types here, the others (with conv_rest's text buffer) apart */
 static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
+    switch (t) {
+    case VT_STRING: *out = mk_str16(r, e, p, n / 2); return true;
+    case VT_UINT8: if (n < 1) break; *out = mk_int(e, p[0]); return true;
+    case VT_UINT16: if (n < 2) break; *out = mk_int(e, rd16(p)); return true;
+    case VT_UINT32: if (n < 4) break; *out = mk_int(e, rd32(p)); return true;
+    case VT_INT32: if (n < 4) break; *out = mk_int(e, (int32_t)rd32(p)); return true;
+    case VT_INT64: if (n < 8) break; *out = mk_int(e, (int64_t)rd64(p)); return true;
+    case VT_TEXT16: *out = mk_text16(e, p, n / 2); return true;
+    case VT_HEX32: if (n < 4) break; *out = mk_hex(e, rd32(p)); return true;
+    case VT_HEX64: if (n < 8) break; *out = mk_hex(e, rd64(p)); return true;
+    default: break;
+    }
+    return conv_rest(r, e, t, p, n, out);
+}
+
+static bool conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
     char b[600];
     if (t == VT_STRING) { *out = mk_str16(r, e, p, n / 2); return true; }
     if (t == VT_TEXT16) { *out = mk_text16(e, p, n / 2); return true; }
@@ -1293,7 +1329,14 @@ static bool fp_name(rd *r, uint32_t *pos, uint32_t end, uint64_t *h) {
     if (off < CHUNK_HEADER || off > r->clen - 8) return false;
     uint32_t cnt = rd16(r->c + off + 6);
     if ((uint64_t)off + 8 + 2 * (uint64_t)cnt > r->clen) return false;
-    *h = fp_bytes(*h, r->c + off + 8, 2 * (size_t)cnt);
+    /* the name's own print, kept for the chunk by its offset */
+    struct name_print *np = &r->nprint[(off >> 1) & (NAME_PRINTS - 1)];
+    if (np->gen != r->gen || np->off != off) {
+        np->gen = r->gen;
+        np->off = off;
+        np->h = fp_bytes(0x4e414d45ULL, r->c + off + 8, 2 * (size_t)cnt);
+    }
+    *h = fp_word(*h, np->h);
     if (off == *pos) {
         uint32_t span = 8 + 2 * cnt + 2;
         if (end - *pos < span) return false;
@@ -1999,6 +2042,7 @@ static void chunk_begin(rd *r, const uint8_t *c, uint32_t clen, uint64_t coff, u
     if (r->tcap) memset(r->tt, 0, r->tcap * sizeof *r->tt);
     if (r->ncap) memset(r->nt, 0, r->ncap * sizeof *r->nt);
     r->tn = r->nn = 0;
+    r->gen++;
 }
 
 static void do_record(rd *r, uint32_t off, uint32_t size) {

@@ -717,6 +717,59 @@ TEST(nested_userdata) {
     free(f);
 }
 
+/* Integers as text: every digit count, both signs, the int64 limits (an
+ * array of INT64 values), checked against printf. */
+TEST(integer_text) {
+    static chunkb cb;
+    chunkb *c = &cb;
+    chunk_init(c);
+    int64_t want[48];
+    int n = 0;
+    for (int64_t p = 1; n < 38; p *= 10) {
+        want[n++] = p - 1;
+        want[n++] = -(p - 1) - (p > 1 ? 1 : 0);
+        if (p > INT64_MAX / 10) break;
+    }
+    want[n++] = INT64_MAX;
+    want[n++] = INT64_MIN;
+    want[n++] = 1000000000000000000LL;
+    rec_begin(c, 1);
+    uint32_t def = tmpl_begin(c, 7);
+    el(c, "Event", false);
+    open_done(c);
+    el(c, "EventData", false);
+    open_done(c);
+    data_sub(c, "Ints", 0, 0x89, false);
+    el_end(c);
+    el_end(c);
+    tmpl_end(c, def);
+    vals_begin(c, 1);
+    uint8_t b[48 * 8];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 8; k++) b[8 * i + k] = (uint8_t)((uint64_t)want[i] >> (8 * k));
+    val(c, 0x89, b, (uint32_t)(8 * n));
+    rec_end(c);
+    chunk_finish(c);
+    chunkb *cs[] = {c};
+    size_t len;
+    uint8_t *f = file_of(cs, 1, 1, 0, &len);
+    got g = {0};
+    read_image(f, len, &g);
+    CHECK_INT(g.n, 1);
+    if (g.n == 1) {
+        const sh_field *fl = fld(g.ev[0], "Ints");
+        CHECK(fl && (int)fl->nvals == n);
+        for (int i = 0; fl && i < n && i < (int)fl->nvals; i++) {
+            char t[32];
+            snprintf(t, sizeof t, "%lld", (long long)want[i]);
+            CHECK_STR(fl->vals[i].s, t);
+            CHECK(fl->vals[i].len == strlen(t) && fl->vals[i].i == want[i]);
+        }
+    }
+    got_free(&g);
+    free(f);
+}
+
 /* A record of plain elements (no template), in a dirty file whose header
  * counts one chunk of two; the second chunk is read too. */
 static void simple_record(chunkb *c, uint64_t id, const char *computer) {
@@ -1210,6 +1263,7 @@ TEST(threads_same_as_serial) {
 
 int main(void) {
     RUN(all_types);
+    RUN(integer_text);
     RUN(arrays_optional_reuse);
     RUN(nested_userdata);
     RUN(plain_elements_dirty_header);
