@@ -484,7 +484,35 @@ static void lowered_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *ou
     out->optional_null = false;
 }
 
+static sh_tri eval_strmatch_raw(sh_eval *ev, const sh_ir *n, sh_event *e);
+
+/* a wildcard test's result before negation, remembered by the event under
+ * the test's number (0 not known, 1 false, 2 true, 3 null) */
 static sh_tri eval_strmatch(sh_eval *ev, const sh_ir *n, sh_event *e) {
+    sh_tri r;
+    uint32_t id = n->memo;
+    if (!id || id == UINT32_MAX || e->changed) {
+        r = eval_strmatch_raw(ev, n, e);
+    } else {
+        if (!e->lmemo) {
+            uint32_t cnt = sh_ir_memo_count();
+            e->lmemo = sh_arena_alloc(&e->arena, cnt + 1);
+            memset(e->lmemo, 0, cnt + 1);
+            e->nlmemo = cnt;
+        }
+        uint8_t *m = id - 1 < e->nlmemo ? &e->lmemo[id - 1] : NULL;
+        if (m && *m) {
+            r = *m == 3 ? SH_NULLT : *m == 2 ? SH_TRUE : SH_FALSE;
+        } else {
+            r = eval_strmatch_raw(ev, n, e);
+            if (m) *m = r == SH_NULLT ? 3 : r == SH_TRUE ? 2 : 1;
+        }
+    }
+    if (r != SH_NULLT && (n->flags & SH_IRF_NEGATE)) r = r == SH_TRUE ? SH_FALSE : SH_TRUE;
+    return r;
+}
+
+static sh_tri eval_strmatch_raw(sh_eval *ev, const sh_ir *n, sh_event *e) {
     sh_vals a;
     /* not once SPL's eval has changed the row's fields */
     bool lowered = (n->flags & SH_IRF_LOWERED) && !e->changed;
@@ -501,7 +529,6 @@ static sh_tri eval_strmatch(sh_eval *ev, const sh_ir *n, sh_event *e) {
         if (all && !h) { res = false; break; }
         if (!all && h) { res = true; break; }
     }
-    if (n->flags & SH_IRF_NEGATE) res = !res;
     return res ? SH_TRUE : SH_FALSE;
 }
 

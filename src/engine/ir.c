@@ -5,6 +5,7 @@
 #include "engine/ir.h"
 
 #include <pcre2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -442,9 +443,65 @@ static void finalize_wild(sh_irpool *p, sh_wildset *w) {
     w->exact = set;
 }
 
+/* Wildcard tests on a field are numbered by what they test: the field
+ * reference (its name and view), the flags that change
+ * the result before negation, and the patterns. The same test in many rules
+ * (`index=wineventlog`, `Image|endswith: \\certutil.exe`) is then evaluated
+ * once per event (eval.c). */
+typedef struct memo_key {
+    char *sig;
+    size_t len;
+    uint32_t id;
+    struct memo_key *next;
+} memo_key;
+static memo_key *g_memo[1024];
+static uint32_t g_nmemo;
+static pthread_mutex_t g_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+uint32_t sh_ir_memo_count(void) { return __atomic_load_n(&g_nmemo, __ATOMIC_ACQUIRE); }
+
+static void memo_number(sh_ir *n) {
+    const sh_ir *f = n->nargs ? n->args[0] : NULL;
+    n->memo = UINT32_MAX;   /* not remembered, unless numbered below */
+    if (!f || f->kind != SH_IR_FIELD || !f->ref || (f->flags & SH_IRF_OPTIONAL) || !n->wild) return;
+    sh_buf b = {0};
+    uint16_t flags = n->flags & (SH_IRF_CI | SH_IRF_ALL);
+    /* the reference by its name and view (a rule's own refs may be freed
+     * with a rejected rule and their memory reused) */
+    sh_buf_put(&b, &f->ref->view, sizeof f->ref->view);
+    sh_buf_put(&b, &f->ref->cnlen, sizeof f->ref->cnlen);
+    sh_buf_put(&b, f->ref->cname, f->ref->cnlen);
+    sh_buf_put(&b, &flags, sizeof flags);
+    for (uint32_t i = 0; i < n->wild->n; i++) {
+        uint32_t len = n->wild->pats[i].len;
+        sh_buf_put(&b, &len, sizeof len);
+        sh_buf_put(&b, n->wild->pats[i].text, len);
+    }
+    uint32_t h = sh_hash(b.data, b.len) & 1023;
+    pthread_mutex_lock(&g_memo_lock);
+    memo_key *k = g_memo[h];
+    while (k && !(k->len == b.len && memcmp(k->sig, b.data, b.len) == 0)) k = k->next;
+    if (!k && g_nmemo < (1u << 20)) {
+        k = calloc(1, sizeof *k);
+        if (!k) abort();
+        k->sig = b.data;
+        k->len = b.len;
+        b.data = NULL;
+        k->id = g_nmemo;
+        k->next = g_memo[h];
+        g_memo[h] = k;
+        __atomic_store_n(&g_nmemo, g_nmemo + 1, __ATOMIC_RELEASE);
+    }
+    if (k) n->memo = k->id + 1;
+    pthread_mutex_unlock(&g_memo_lock);
+    sh_buf_free(&b);
+}
+
 void sh_ir_finalize(sh_irpool *p, sh_ir *n) {
     if (!n) return;
     for (uint32_t i = 0; i < n->nargs; i++) sh_ir_finalize(p, n->args[i]);
     if (n->kind == SH_IR_IN && !n->set) finalize_in(p, n);
+    /* numbered on the patterns as written: finalize_wild moves some into sets */
+    if (n->kind == SH_IR_WILDCARD && !n->memo) memo_number(n);
     if (n->kind == SH_IR_WILDCARD && n->wild && !n->wild->exact) finalize_wild(p, n->wild);
 }

@@ -155,6 +155,10 @@ struct sh_ir {
     sh_cidr *cidrs;                 /* SH_FN_CIDRMATCH: pre-parsed blocks */
     uint32_t ncidrs;
     uint32_t line, col;             /* where the source text had it (1-based) */
+    uint32_t memo;                  /* WILDCARD on a field: 1 + the number of its test
+                                     * (the same field, flags and patterns in any rule
+                                     * share it): an event remembers the result;
+                                     * UINT32_MAX not remembered, 0 not finalized */
 };
 
 /* ---- pool: owns nodes and compiled regexes ---- */
@@ -213,6 +217,8 @@ void sh_ir_lower_cache(sh_ir *n);
 /* Build the membership sets of a finished tree (IN lists and wildcard
  * lists with many plain strings). Front ends call it once per filter. */
 void sh_ir_finalize(sh_irpool *p, sh_ir *n);
+/* how many distinct remembered tests there are (sh_ir.memo) */
+uint32_t sh_ir_memo_count(void);
 
 /* True when n is a literal (after folding nothing: kinds LIT only). */
 static inline bool sh_ir_is_lit(const sh_ir *n) { return n->kind == SH_IR_LIT; }

@@ -81,6 +81,9 @@ typedef struct sh_event {
     uint8_t *cmemo;          /* the field model's condition results (0 not known yet,
                               * 1 false, 2 true), in the arena; made on first use */
     uint32_t ncmemo;
+    uint8_t *lmemo;          /* the rules' wildcard tests' results (sh_ir.memo), in the
+                              * arena; made on first use */
+    uint32_t nlmemo;
     bool changed;            /* fields were changed after they were read (SPL's eval
                               * on a result row): per-event caches are not used */
 } sh_event;

@@ -187,6 +187,46 @@ TEST(many_contains_values) {
                 "    condition: sel\n", SYS1 "'CommandLine':'a8 a7 a6 a5 a4 a3 a2 a1'}"), 0);
 }
 
+/* The same wildcard test in several rules is evaluated once per event and
+ * remembered; tests that differ only in patterns moved into literal sets
+ * (eight or more contains values) or in negation must not share a result. */
+TEST(shared_tests_across_rules) {
+    const char *many1 = "        CommandLine|contains:\n            - 'alpha'\n            - 'bravo'\n            - 'charlie'\n"
+                        "            - 'delta'\n            - 'echo'\n            - 'foxtrot'\n            - 'golf'\n"
+                        "            - 'hotel'\n";
+    const char *many2 = "        CommandLine|contains:\n            - 'india'\n            - 'juliett'\n            - 'kilo'\n"
+                        "            - 'lima'\n            - 'mike'\n            - 'november'\n            - 'oscar'\n"
+                        "            - 'papa'\n";
+    char yaml[8192];
+    snprintf(yaml, sizeof yaml,
+             "title: many1\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n%s"
+             "    condition: sel\n---\n"
+             "title: many2\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n%s"
+             "    condition: sel\n---\n"
+             "title: img\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n"
+             "        Image|endswith: '\\\\certutil.exe'\n    condition: sel\n---\n"
+             "title: img-again\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n"
+             "        Image|endswith: '\\\\certutil.exe'\n    condition: sel\n---\n"
+             "title: not-img\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n    sel:\n"
+             "        Image|endswith: '\\\\certutil.exe'\n    condition: not sel\n",
+             many1, many2);
+    run r;
+    load(&r, yaml);
+    CHECK_INT(r.nmsg, 0);
+    feed(&r, SYS1 "'Image':'C:\\\\Windows\\\\System32\\\\certutil.exe','CommandLine':'run november now'}");
+    feed(&r, SYS1 "'Image':'C:\\\\Windows\\\\cmd.exe','CommandLine':'alpha'}");
+    finish(&r);
+    CHECK_INT(r.alerts, 5);
+    if (r.alerts == 5) {
+        CHECK_STR(r.rule[0], "many2");
+        CHECK_STR(r.rule[1], "img");
+        CHECK_STR(r.rule[2], "img-again");
+        CHECK_STR(r.rule[3], "many1");
+        CHECK_STR(r.rule[4], "not-img");
+    }
+    done(&r);
+}
+
 TEST(strings_escapes) {
     /* \* and \? are plain characters; \\ before a wildcard is one backslash */
     const char *star = SYS1 "'CommandLine':'a*b'}", *other = SYS1 "'CommandLine':'axb'}";
@@ -884,6 +924,7 @@ int main(void) {
     if (!mkdtemp(g_dir)) return 1;
     RUN(strings_case_and_wildcards);
     RUN(many_contains_values);
+    RUN(shared_tests_across_rules);
     RUN(strings_escapes);
     RUN(strings_unicode_case);
     RUN(null_empty_and_two_valued_not);
