@@ -489,36 +489,29 @@ static size_t ascii16(const uint8_t *p, size_t n, char *o) {
     return i;
 }
 
-/* A UTF-16 string value (up to its first NUL), converted straight into the
- * event's arena: an exact-size block for ASCII text (most of it), else one
- * with room for 3 bytes a unit. */
-static sh_value mk_str16(rd *r, sh_event *e, const uint8_t *p, size_t units) {
-    (void)r;
+/* UTF-16 text converted straight into the event's arena: an exact-size
+ * block for ASCII text (most of it), else one with room for 3 bytes a unit.
+ * A string value stops at its first NUL (stop_nul); element text (as
+ * utf16_piece converts it) keeps NULs. */
+static sh_value mk_utf16(sh_event *e, const uint8_t *p, size_t units, bool stop_nul) {
     char *o = sh_arena_alloc(&e->arena, units + 1);
     size_t i = ascii16(p, units, o);
-    if (i < units && rd16(p + 2 * i) != 0) {
+    if (i < units && (!stop_nul || rd16(p + 2 * i) != 0)) {
         char *o2 = sh_arena_alloc(&e->arena, 3 * units + 1);
         memcpy(o2, o, i);
-        i += u16_to_u8(p + 2 * i, units - i, o2 + i, true);
+        i += u16_to_u8(p + 2 * i, units - i, o2 + i, stop_nul);
         o = o2;
     }
     o[i] = 0;
     return sh_value_str(o, i);
 }
 
-/* element text: as utf16_piece converts it (NULs kept) */
-static sh_value mk_text16(sh_event *e, const uint8_t *p, size_t units) {
-    char *o = sh_arena_alloc(&e->arena, units + 1);
-    size_t i = ascii16(p, units, o);
-    if (i < units) {
-        char *o2 = sh_arena_alloc(&e->arena, 3 * units + 1);
-        memcpy(o2, o, i);
-        i += u16_to_u8(p + 2 * i, units - i, o2 + i, false);
-        o = o2;
-    }
-    o[i] = 0;
-    return sh_value_str(o, i);
+static sh_value mk_str16(rd *r, sh_event *e, const uint8_t *p, size_t units) {
+    (void)r;
+    return mk_utf16(e, p, units, true);
 }
+
+static sh_value mk_text16(sh_event *e, const uint8_t *p, size_t units) { return mk_utf16(e, p, units, false); }
 
 static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
     conv_reserve(r, 3 * n + 1);
@@ -556,8 +549,6 @@ static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh
 
 static bool conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
     char b[600];
-    if (t == VT_STRING) { *out = mk_str16(r, e, p, n / 2); return true; }
-    if (t == VT_TEXT16) { *out = mk_text16(e, p, n / 2); return true; }
     if (t == VT_ANSI) { *out = mk_ansi(r, e, p, n); return true; }
     if (t == VT_BINARY) { *out = mk_hexbytes(e, p, n); return true; }
     if (n == 0) return false;
