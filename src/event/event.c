@@ -64,7 +64,8 @@ sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32
 }
 
 /* A new field at index slot h (empty) of a table with room for it. */
-static sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen, uint32_t hash) {
+static inline __attribute__((always_inline)) sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen,
+                                                               uint32_t hash) {
     if (e->nfields == e->fcap) {
         uint32_t cap = e->fcap ? e->fcap * 2 : FIRST_FIELDS;
         sh_field **nf = sh_arena_alloc(&e->arena, cap * sizeof *nf);
@@ -82,7 +83,8 @@ static sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen, 
 
 /* The field named name (hash is its sh_hash), added when absent: then the
  * name is copied into the arena unless it is interned (copy false). */
-static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool copy, bool *created) {
+static inline __attribute__((always_inline)) sh_field *get_or_add(sh_event *e, const char *name, size_t nlen,
+                                                                   uint32_t hash, bool copy, bool *created) {
     if ((e->nfields + 1) * 2 > e->icap) index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
     uint32_t mask = e->icap - 1, h = hash & mask;
     for (;;) {

@@ -118,6 +118,8 @@ typedef struct op {
     uint32_t nc, nnc;   /* name pieces: a substituted <Data Name=...> */
     uint32_t at, end;   /* OP_INSTANCE: chunk offsets of the instance token and of its stream end */
     uint8_t kind, flags;
+    bool one;           /* the common op: one substitution (sidx) is the whole value */
+    uint16_t sidx;
 } op;
 
 typedef struct plan {
@@ -1235,6 +1237,11 @@ static plan *finish_plan(cw *w, bool ok) {
         }
         piece *pcs = sh_arena_alloc(&r->arena, w->pcs.len + 1);
         if (w->pcs.len) memcpy(pcs, w->pcs.data, w->pcs.len);
+        for (uint32_t i = 0; i < p->nops; i++) {
+            op *o = &ops[i];
+            o->one = o->kind == OP_VALUE && o->npc == 1 && pcs[o->pc].kind == PK_SUBST && !o->nnc;
+            if (o->one) o->sidx = pcs[o->pc].idx;
+        }
         p->ops = ops;
         p->pcs = pcs;
     } else {
@@ -1833,15 +1840,10 @@ static bool render(rd *r, sh_event *e, const op *o, const piece *pcs, uint32_t n
 static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t nv, int depth) {
     const op *o = p->ops, *oe = p->ops + p->nops;
     for (; o < oe; o++) {
-        if (o->kind == OP_INSTANCE) {
-            if (!run_instance(r, e, o->at, o->end, o->ctx, depth + 1, NULL)) return false;
-            continue;
-        }
-        const piece *pc = p->pcs + o->pc;
-        if (o->npc == 1 && pc->kind == PK_SUBST && !o->nnc) {
+        if (o->one) {
             /* the common case: one substitution is the whole value */
-            if (pc->idx >= nv) { if (o->name) absent(e, o, NULL); continue; }
-            ev_val v = r->vals[vb + pc->idx];
+            if (o->sidx >= nv) { if (o->name) absent(e, o, NULL); continue; }
+            ev_val v = r->vals[vb + o->sidx];
             if (v.type == VT_BINXML) {
                 if (v.size) {
                     uint32_t at = (uint32_t)(v.p - r->c);
@@ -1873,6 +1875,11 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
                 r->ts = filetime_us_ns(rd64(v.p));
             continue;
         }
+        if (o->kind == OP_INSTANCE) {
+            if (!run_instance(r, e, o->at, o->end, o->ctx, depth + 1, NULL)) return false;
+            continue;
+        }
+        const piece *pc = p->pcs + o->pc;
         if (o->npc == 1 && pc->kind == PK_TEXT && !o->nnc) {
             /* static text (elements without a template) */
             if (o->name) {
