@@ -1775,7 +1775,7 @@ static bool all_digits(const char *s, uint32_t n) {
     return true;
 }
 
-static void add_value(sh_event *e, sh_field *f, sh_value *v, uint8_t flags) {
+static inline void add_value(sh_event *e, sh_field *f, sh_value *v, uint8_t flags) {
     if ((flags & F_NUM) && v->type == SH_STR && all_digits(v->s, v->len)) {
         v->type = SH_INT;
         v->i = strtoll(v->s, NULL, 10);
