@@ -20,7 +20,8 @@
 static const char *const weak_fields[] = {
     "event.category", "event.type", "event.action", "event.kind", "event.outcome", "event.dataset",
     "event.module", "event.provider", "host.os.type", "host.os.family", "host.os.name", "host.os.platform",
-    "agent.type", "data_stream.dataset", "data_stream.namespace", "ecs.version", "Channel", "EventID"};
+    "agent.type", "data_stream.dataset", "data_stream.namespace", "ecs.version", "Channel", "EventID",
+    "index" /* SPL's index: one value for every Windows event */};
 
 typedef struct atom {
     const sh_fieldref *ref;
@@ -94,13 +95,15 @@ static bool textual(const char *s, size_t n) {
 
 static bool atoms_of(const sh_ir *n, atoms *out, sh_arena *ar, int depth);
 
+/* A wildcard test compares text, numbers included (SPL's EventCode=4688 is
+ * the text "4688"), so its plain patterns are looked up as they are. */
 static bool atoms_wild(const sh_ir *n, atoms *out, sh_arena *ar) {
     const sh_wildset *w = n->wild;
     if (!w || (n->flags & SH_IRF_NEGATE) || n->nargs < 1 || !plain_field(n->args[0])) return false;
     for (uint32_t i = 0; i < w->n; i++) {
         const sh_wpat *pt = &w->pats[i];
         if (pt->shape == SH_W_EXACT) {
-            if (!textual(pt->text, pt->len)) return false;
+            if (!pt->len) return false;
         } else {
             const char *run;
             size_t rlen;
@@ -108,10 +111,14 @@ static bool atoms_wild(const sh_ir *n, atoms *out, sh_arena *ar) {
             if (rlen < MIN_SUB) return false;
         }
     }
-    if (w->exact)
-        for (uint32_t i = 0; i < w->exact->cap; i++)
-            if (w->exact->slots[i].s && !textual(w->exact->slots[i].s, w->exact->slots[i].len)) return false;
+    /* the `*literal*` patterns finalize_wild moved into a literal set */
+    const char *const *lits = NULL;
+    const uint32_t *llens = NULL;
+    uint32_t nlits = w->lits ? sh_wlits_list(w->lits, &lits, &llens) : 0;
+    for (uint32_t i = 0; i < nlits; i++)
+        if (llens[i] < MIN_SUB) return false;
     const sh_fieldref *ref = n->args[0]->ref;
+    for (uint32_t i = 0; i < nlits; i++) atoms_push_kind(out, ref, lits[i], llens[i], ar, true);
     for (uint32_t i = 0; i < w->n; i++) {
         const sh_wpat *pt = &w->pats[i];
         if (pt->shape == SH_W_EXACT) {

@@ -260,6 +260,8 @@ bool sh_wildset_match(sh_eval *ev, const sh_wildset *w, bool ci, const char *s, 
  * is compiled on first use; freed with the pool. */
 sh_wlits *sh_wlits_new(sh_irpool *p, const char *const *lits, const uint32_t *lens, uint32_t n);
 void sh_wlits_free(sh_wlits *l);
+/* the literals of a set (what the `*literal*` patterns had between their stars) */
+uint32_t sh_wlits_list(const sh_wlits *l, const char *const **lits, const uint32_t **lens);
 /* Returns 1 match, 0 no match, -1 error (limit exceeded: treated as no match). */
 int sh_rxset_match(sh_eval *ev, const sh_rxset *r, const char *s, size_t n);
 /* Lower s into scratch (or into buf when it fits); returns the lowered text. */

@@ -112,6 +112,12 @@ sh_wlits *sh_wlits_new(sh_irpool *p, const char *const *lits, const uint32_t *le
     return l;
 }
 
+uint32_t sh_wlits_list(const sh_wlits *l, const char *const **lits, const uint32_t **lens) {
+    *lits = l->lits;
+    *lens = l->lens;
+    return l->n;
+}
+
 void sh_wlits_free(sh_wlits *l) {
     if (l->scratch) hs_free_scratch(l->scratch);
     if (l->db) hs_free_database(l->db);
