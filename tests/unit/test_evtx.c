@@ -287,6 +287,16 @@ static sh_input_stats read_image(const uint8_t *f, size_t len, got *g) {
     return st;
 }
 
+/* a file of the one chunk c (finished here), read into g; returns the image to free */
+static uint8_t *read_one_chunk(chunkb *c, got *g) {
+    chunk_finish(c);
+    chunkb *cs[] = {c};
+    size_t len;
+    uint8_t *f = file_of(cs, 1, 1, 0, &len);
+    read_image(f, len, g);
+    return f;
+}
+
 static const sh_field *fld(const sh_event *e, const char *n) { return sh_event_find_cstr(e, n); }
 static const char *fs(const sh_event *e, const char *n) {
     const sh_field *f = fld(e, n);
@@ -749,12 +759,8 @@ TEST(integer_text) {
         for (int k = 0; k < 8; k++) b[8 * i + k] = (uint8_t)((uint64_t)want[i] >> (8 * k));
     val(c, 0x89, b, (uint32_t)(8 * n));
     rec_end(c);
-    chunk_finish(c);
-    chunkb *cs[] = {c};
-    size_t len;
-    uint8_t *f = file_of(cs, 1, 1, 0, &len);
     got g = {0};
-    read_image(f, len, &g);
+    uint8_t *f = read_one_chunk(c, &g);
     CHECK_INT(g.n, 1);
     if (g.n == 1) {
         const sh_field *fl = fld(g.ev[0], "Ints");
