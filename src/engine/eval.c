@@ -494,13 +494,7 @@ static sh_tri eval_strmatch(sh_eval *ev, const sh_ir *n, sh_event *e) {
     if (!id || id == UINT32_MAX || e->changed) {
         r = eval_strmatch_raw(ev, n, e);
     } else {
-        if (!e->lmemo) {
-            uint32_t cnt = sh_ir_memo_count();
-            e->lmemo = sh_arena_alloc(&e->arena, cnt + 1);
-            memset(e->lmemo, 0, cnt + 1);
-            e->nlmemo = cnt;
-        }
-        uint8_t *m = id - 1 < e->nlmemo ? &e->lmemo[id - 1] : NULL;
+        uint8_t *m = sh_event_memo(e, &e->lmemo, &e->nlmemo, sh_ir_memo_count(), id - 1);
         if (m && *m) {
             r = *m == 3 ? SH_NULLT : *m == 2 ? SH_TRUE : SH_FALSE;
         } else {

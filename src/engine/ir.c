@@ -5,7 +5,6 @@
 #include "engine/ir.h"
 
 #include <pcre2.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,17 +447,9 @@ static void finalize_wild(sh_irpool *p, sh_wildset *w) {
  * the result before negation, and the patterns. The same test in many rules
  * (`index=wineventlog`, `Image|endswith: \\certutil.exe`) is then evaluated
  * once per event (eval.c). */
-typedef struct memo_key {
-    char *sig;
-    size_t len;
-    uint32_t id;
-    struct memo_key *next;
-} memo_key;
-static memo_key *g_memo[1024];
-static uint32_t g_nmemo;
-static pthread_mutex_t g_memo_lock = PTHREAD_MUTEX_INITIALIZER;
+static sh_numbering g_memo = SH_NUMBERING_INIT;
 
-uint32_t sh_ir_memo_count(void) { return __atomic_load_n(&g_nmemo, __ATOMIC_ACQUIRE); }
+uint32_t sh_ir_memo_count(void) { return sh_numbered(&g_memo); }
 
 static void memo_number(sh_ir *n) {
     const sh_ir *f = n->nargs ? n->args[0] : NULL;
@@ -477,23 +468,8 @@ static void memo_number(sh_ir *n) {
         sh_buf_put(&b, &len, sizeof len);
         sh_buf_put(&b, n->wild->pats[i].text, len);
     }
-    uint32_t h = sh_hash(b.data, b.len) & 1023;
-    pthread_mutex_lock(&g_memo_lock);
-    memo_key *k = g_memo[h];
-    while (k && !(k->len == b.len && memcmp(k->sig, b.data, b.len) == 0)) k = k->next;
-    if (!k && g_nmemo < (1u << 20)) {
-        k = calloc(1, sizeof *k);
-        if (!k) abort();
-        k->sig = b.data;
-        k->len = b.len;
-        b.data = NULL;
-        k->id = g_nmemo;
-        k->next = g_memo[h];
-        g_memo[h] = k;
-        __atomic_store_n(&g_nmemo, g_nmemo + 1, __ATOMIC_RELEASE);
-    }
-    if (k) n->memo = k->id + 1;
-    pthread_mutex_unlock(&g_memo_lock);
+    uint32_t id = sh_number(&g_memo, b.data, b.len, 1u << 20);
+    if (id != UINT32_MAX) n->memo = id + 1;
     sh_buf_free(&b);
 }
 

@@ -51,16 +51,25 @@ static void index_rebuild(sh_event *e, uint32_t cap) {
     }
 }
 
-sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
-    if (!e->icap) return NULL;
+/* The field named name in the index (icap > 0), else NULL and *slot the
+ * empty slot where it would go. */
+static inline __attribute__((always_inline)) sh_field *probe(const sh_event *e, const char *name, size_t nlen,
+                                                              uint32_t hash, uint32_t *slot) {
     uint32_t mask = e->icap - 1, h = hash & mask;
     for (;;) {
         uint32_t ix = e->index[h];
-        if (!ix) return NULL;
+        if (!ix) break;
         sh_field *f = e->fields[ix - 1];
         if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) return f;
         h = (h + 1) & mask;
     }
+    *slot = h;
+    return NULL;
+}
+
+sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    uint32_t slot;
+    return e->icap ? probe(e, name, nlen, hash, &slot) : NULL;
 }
 
 /* A new field at index slot h (empty) of a table with room for it. */
@@ -86,18 +95,10 @@ static inline __attribute__((always_inline)) sh_field *add_at(sh_event *e, uint3
 static inline __attribute__((always_inline)) sh_field *get_or_add(sh_event *e, const char *name, size_t nlen,
                                                                    uint32_t hash, bool copy, bool *created) {
     if ((e->nfields + 1) * 2 > e->icap) index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
-    uint32_t mask = e->icap - 1, h = hash & mask;
-    for (;;) {
-        uint32_t ix = e->index[h];
-        if (!ix) break;
-        sh_field *f = e->fields[ix - 1];
-        if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) {
-            if (created) *created = false;
-            return f;
-        }
-        h = (h + 1) & mask;
-    }
-    if (created) *created = true;
+    uint32_t h;
+    sh_field *f = probe(e, name, nlen, hash, &h);
+    if (created) *created = f == NULL;
+    if (f) return f;
     return add_at(e, h, copy ? sh_arena_strndup(&e->arena, name, nlen) : name, nlen, hash);
 }
 
@@ -107,6 +108,13 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
 
 sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash) {
     return get_or_add(e, name, nlen, hash, false, NULL);
+}
+
+uint8_t *sh_event_memo_new(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t size) {
+    *tab = sh_arena_alloc(&e->arena, size + 1);
+    memset(*tab, 0, size + 1);
+    *ntab = size;
+    return *tab;
 }
 
 /* the second and later values of a field */

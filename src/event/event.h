@@ -113,6 +113,13 @@ static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *
     }
     sh_event_add_another_value(e, f, v);
 }
+/* The byte for number id in one of the event's memo tables (cmemo,
+ * lmemo): made zeroed with `size` entries on first use; NULL past its end. */
+uint8_t *sh_event_memo_new(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t size);
+static inline uint8_t *sh_event_memo(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t size, uint32_t id) {
+    uint8_t *t = *tab ? *tab : sh_event_memo_new(e, tab, ntab, size);
+    return id < *ntab ? &t[id] : NULL;
+}
 void sh_event_add_str(sh_event *e, const char *name, const char *s, size_t n);
 void sh_event_add_int(sh_event *e, const char *name, int64_t i);
 void sh_event_add_float(sh_event *e, const char *name, double d);

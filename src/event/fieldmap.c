@@ -23,15 +23,8 @@ typedef struct cond {
                                    * remembers each test's result (sh_event.cmemo) */
 } cond;
 
-/* distinct conditions: field and value text -> id */
-typedef struct cond_key {
-    const sh_fieldref *field;
-    char *text;
-    uint32_t id;
-    struct cond_key *next;
-} cond_key;
-static cond_key *g_conds[1024];
-static uint32_t g_nconds;
+/* distinct conditions (field and value text) numbered */
+static sh_numbering g_conds = SH_NUMBERING_INIT;
 
 struct sh_derivation {
     sh_derivation *next;
@@ -126,18 +119,14 @@ static bool parse_func(const char *s, size_t n, sh_derivation *d) {
     return false;
 }
 
+/* the number of a condition: its field (refs are interned, never freed)
+ * and its value text */
 static uint32_t cond_id(const sh_fieldref *field, const char *text, size_t n) {
-    uint32_t h = (sh_hash(text, n) ^ (uint32_t)((uintptr_t)field >> 4)) & 1023;
-    for (cond_key *k = g_conds[h]; k; k = k->next)
-        if (k->field == field && strlen(k->text) == n && memcmp(k->text, text, n) == 0) return k->id;
-    cond_key *k = xcalloc(1, sizeof *k);
-    k->field = field;
-    k->text = xstrndup(text, n);
-    k->id = g_nconds;
-    k->next = g_conds[h];
-    g_conds[h] = k;
-    __atomic_store_n(&g_nconds, g_nconds + 1, __ATOMIC_RELEASE);
-    return k->id;
+    char sig[sizeof field + 512];
+    if (n > 512) return UINT32_MAX;     /* not remembered */
+    memcpy(sig, &field, sizeof field);
+    memcpy(sig + sizeof field, text, n);
+    return sh_number(&g_conds, sig, sizeof field + n, UINT32_MAX);
 }
 
 static bool parse_conds(const char *s, size_t n, sh_derivation *d) {
@@ -408,16 +397,11 @@ static bool cond_test(sh_event *e, const cond *c, dstack *st);
  * was refused by the cycle guard (then it may differ elsewhere) */
 static bool cond_holds(sh_event *e, const cond *c, dstack *st) {
     if (e->changed) return cond_test(e, c, st);
-    if (!e->cmemo) {
-        uint32_t n = __atomic_load_n(&g_nconds, __ATOMIC_ACQUIRE);
-        e->cmemo = sh_arena_alloc(&e->arena, n + 1);
-        memset(e->cmemo, 0, n + 1);
-        e->ncmemo = n;
-    }
-    if (c->id < e->ncmemo && e->cmemo[c->id]) return e->cmemo[c->id] == 2;
+    uint8_t *m = sh_event_memo(e, &e->cmemo, &e->ncmemo, sh_numbered(&g_conds), c->id);
+    if (m && *m) return *m == 2;
     int low0 = low_enter(st);
     bool r = cond_test(e, c, st);
-    if (low_leave(st, low0, st->n) && c->id < e->ncmemo) e->cmemo[c->id] = r ? 2 : 1;
+    if (low_leave(st, low0, st->n) && m) *m = r ? 2 : 1;
     return r;
 }
 

@@ -211,11 +211,6 @@ static inline uint64_t json_bad64(uint64_t x) {
     uint64_t q = x ^ (l * '"'), b = x ^ (l * '\\'), d = x ^ (l * 0x7f);
     return (((x - l * 0x20) & ~x) | ((q - l) & ~q) | ((b - l) & ~b) | ((d - l) & ~d)) & h;
 }
-static inline uint32_t json_bad32(uint32_t x) {
-    const uint32_t l = 0x01010101u, h = 0x80808080u;
-    uint32_t q = x ^ (l * '"'), b = x ^ (l * '\\'), d = x ^ (l * 0x7f);
-    return (((x - l * 0x20) & ~x) | ((q - l) & ~q) | ((b - l) & ~b) | ((d - l) & ~d)) & h;
-}
 
 /* one escaped byte (c needs escaping) at o; returns the end */
 static char *json_esc(char *o, unsigned char c) {
@@ -277,7 +272,9 @@ void sh_buf_json_str(sh_buf *b, const char *s, size_t n) {
         uint32_t a, z;
         memcpy(&a, s + i, 4);
         memcpy(&z, s + n - 4, 4);
-        if (!json_bad32(a) && !json_bad32(z)) {
+        /* as the low half of a word whose high half is plain ('a's) */
+        const uint64_t pad = 0x6161616100000000ULL;
+        if (!json_bad64(pad | a) && !json_bad64(pad | z)) {
             memcpy(o, &a, 4);
             memcpy(o + t - 4, &z, 4);
             o += t;
@@ -470,7 +467,8 @@ size_t sh_utf8_lower(const char *str, size_t n, char *out) {
         /* 16 ASCII bytes a step: A-Z gain 32 */
         if (i + 16 <= n) {
             __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-            if (!_mm_movemask_epi8(v)) {
+            unsigned high = (unsigned)_mm_movemask_epi8(v);
+            if (!high) {
                 __m128i up = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('A' - 1)),
                                            _mm_cmplt_epi8(v, _mm_set1_epi8('Z' + 1)));
                 v = _mm_add_epi8(v, _mm_and_si128(up, _mm_set1_epi8(32)));
@@ -478,6 +476,11 @@ size_t sh_utf8_lower(const char *str, size_t n, char *out) {
                 i += 16;
                 o += 16;
                 continue;
+            }
+            /* the ASCII bytes before the first that is not, then that character */
+            for (unsigned k = (unsigned)__builtin_ctz(high); k; k--) {
+                unsigned char c = s[i++];
+                out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
             }
         }
 #endif
@@ -693,6 +696,39 @@ const char *sh_intern(const char *s, size_t n, uint32_t *hash) {
     pthread_mutex_unlock(&g_intern_lock);
     return out;
 }
+
+/* ------------------------------------------------------------------ numbering */
+
+typedef struct sh_num_key {
+    char *sig;
+    size_t len;
+    uint32_t id;
+    struct sh_num_key *next;
+} sh_num_key;
+
+uint32_t sh_number(sh_numbering *t, const void *sig, size_t n, uint32_t max) {
+    uint32_t h = sh_hash(sig, n) & 1023, id = UINT32_MAX;
+    pthread_mutex_lock(&t->lock);
+    sh_num_key *k = t->slots[h];
+    while (k && !(k->len == n && memcmp(k->sig, sig, n) == 0)) k = k->next;
+    if (!k && t->n < max) {
+        k = calloc(1, sizeof *k);
+        if (!k) abort();
+        k->sig = malloc(n ? n : 1);
+        if (!k->sig) abort();
+        if (n) memcpy(k->sig, sig, n);
+        k->len = n;
+        k->id = t->n;
+        k->next = t->slots[h];
+        t->slots[h] = k;
+        __atomic_store_n(&t->n, t->n + 1, __ATOMIC_RELEASE);
+    }
+    if (k) id = k->id;
+    pthread_mutex_unlock(&t->lock);
+    return id;
+}
+
+uint32_t sh_numbered(const sh_numbering *t) { return __atomic_load_n(&t->n, __ATOMIC_ACQUIRE); }
 
 /* ------------------------------------------------------------------ crc32 */
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pthread.h>
 
 /* ---- arena: bump allocation, freed all at once ---- */
 typedef struct sh_arena_block {
@@ -93,6 +94,20 @@ uint32_t sh_crc32(uint32_t crc, const void *data, size_t len);
  * equal strings, from any thread; *hash is sh_hash(s, n). NULL when the
  * table is full (64K names, 8 MB) or s holds a NUL: keep your own copy. */
 const char *sh_intern(const char *s, size_t n, uint32_t *hash);
+
+/* Dense numbers for byte signatures, the same for the same bytes from any
+ * thread, kept for the process (conditions of the field model, rule tests:
+ * events remember results by number). */
+typedef struct sh_numbering {
+    pthread_mutex_t lock;
+    struct sh_num_key *slots[1024];
+    uint32_t n;
+} sh_numbering;
+#define SH_NUMBERING_INIT {.lock = PTHREAD_MUTEX_INITIALIZER}
+/* the signature's number; UINT32_MAX once `max` signatures are numbered */
+uint32_t sh_number(sh_numbering *t, const void *sig, size_t n, uint32_t max);
+/* how many are numbered */
+uint32_t sh_numbered(const sh_numbering *t);
 bool sh_utf8_valid(const char *s, size_t n);
 /* offset of the first byte that is not valid UTF-8, n when all is valid */
 size_t sh_utf8_check(const char *s, size_t n);
