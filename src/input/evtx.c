@@ -1272,10 +1272,7 @@ static plan *finish_plan(cw *w, bool ok) {
 typedef struct shared_plan {
     uint64_t print;
     uint8_t guid[16];
-    uint8_t kind;
-    bool sys;
-    const char *base;
-    uint32_t blen;
+    nctx ctx;           /* its base in the table's arena */
     plan *p;
 } shared_plan;
 
@@ -1416,21 +1413,21 @@ static uint32_t shared_hash(uint64_t print, const uint8_t *guid, const nctx *ctx
 }
 
 static bool shared_eq(const shared_plan *s, uint64_t print, const uint8_t *guid, const nctx *ctx) {
-    return s->print == print && s->kind == ctx->kind && s->sys == ctx->sys && s->blen == ctx->blen &&
-           memcmp(s->guid, guid, 16) == 0 && memcmp(s->base, ctx->base, ctx->blen) == 0;
+    return s->print == print && s->ctx.kind == ctx->kind && s->ctx.sys == ctx->sys && s->ctx.blen == ctx->blen &&
+           memcmp(s->guid, guid, 16) == 0 && memcmp(s->ctx.base, ctx->base, ctx->blen) == 0;
+}
+
+/* the slot of the key in the table (cap > 0, the lock held): its entry, or
+ * the empty slot where it goes */
+static shared_plan *shared_slot(uint64_t print, const uint8_t *guid, const nctx *ctx) {
+    uint32_t m = g_plans.cap - 1, i = shared_hash(print, guid, ctx) & m;
+    while (g_plans.slots[i].p && !shared_eq(&g_plans.slots[i], print, guid, ctx)) i = (i + 1) & m;
+    return &g_plans.slots[i];
 }
 
 static plan *shared_find(uint64_t print, const uint8_t *guid, const nctx *ctx) {
-    plan *p = NULL;
     pthread_mutex_lock(&g_plans.lock);
-    if (g_plans.cap) {
-        uint32_t m = g_plans.cap - 1;
-        for (uint32_t i = shared_hash(print, guid, ctx) & m; g_plans.slots[i].p; i = (i + 1) & m)
-            if (shared_eq(&g_plans.slots[i], print, guid, ctx)) {
-                p = g_plans.slots[i].p;
-                break;
-            }
-    }
+    plan *p = g_plans.cap ? shared_slot(print, guid, ctx)->p : NULL;
     pthread_mutex_unlock(&g_plans.lock);
     return p;
 }
@@ -1494,8 +1491,7 @@ static plan *shared_add(plan *p, uint64_t print, const uint8_t *guid, const nctx
         for (uint32_t i = 0; i < g_plans.cap; i++) {
             shared_plan *s = &g_plans.slots[i];
             if (!s->p) continue;
-            nctx k = {.base = s->base, .blen = s->blen, .kind = s->kind, .sys = s->sys};
-            uint32_t j = shared_hash(s->print, s->guid, &k) & (cap - 1);
+            uint32_t j = shared_hash(s->print, s->guid, &s->ctx) & (cap - 1);
             while (ns[j].p) j = (j + 1) & (cap - 1);
             ns[j] = *s;
         }
@@ -1503,21 +1499,16 @@ static plan *shared_add(plan *p, uint64_t print, const uint8_t *guid, const nctx
         g_plans.slots = ns;
         g_plans.cap = cap;
     }
-    uint32_t m = g_plans.cap - 1, i = shared_hash(print, guid, ctx) & m;
-    for (; g_plans.slots[i].p; i = (i + 1) & m)
-        if (shared_eq(&g_plans.slots[i], print, guid, ctx)) break;
-    if (g_plans.slots[i].p) {
-        out = g_plans.slots[i].p;
+    shared_plan *s = shared_slot(print, guid, ctx);
+    if (s->p) {
+        out = s->p;
     } else {
         plan *q = shared_copy(p);
         if (q) {
-            shared_plan *s = &g_plans.slots[i];
             s->print = print;
             memcpy(s->guid, guid, 16);
-            s->kind = ctx->kind;
-            s->sys = ctx->sys;
-            s->base = shared_str(ctx->base, ctx->blen);
-            s->blen = ctx->blen;
+            s->ctx = *ctx;
+            s->ctx.base = shared_str(ctx->base, ctx->blen);
             s->p = q;
             g_plans.n++;
             out = q;
