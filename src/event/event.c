@@ -67,11 +67,6 @@ static inline __attribute__((always_inline)) sh_field *probe(const sh_event *e, 
     return NULL;
 }
 
-sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
-    uint32_t slot;
-    return e->icap ? probe(e, name, nlen, hash, &slot) : NULL;
-}
-
 /* A new field at index slot h (empty) of a table with room for it. */
 static inline __attribute__((always_inline)) sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen,
                                                                uint32_t hash) {

@@ -12,6 +12,8 @@
 #ifndef SHRIKE_EVENT_H
 #define SHRIKE_EVENT_H
 
+#include <string.h>
+
 #include "util/util.h"
 
 typedef enum sh_vtype {
@@ -126,8 +128,20 @@ void sh_event_add_float(sh_event *e, const char *name, double d);
 void sh_event_add_bool(sh_event *e, const char *name, bool b);
 void sh_event_add_null(sh_event *e, const char *name);
 
-/* Raw lookup by exact name (no field model). NULL when absent. */
-sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash);
+/* Raw lookup by exact name (no field model). NULL when absent. Inline: the
+ * field model and rule selection make several per event, most of them
+ * misses that end at the first empty slot. */
+static inline sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    if (!e->icap) return NULL;
+    uint32_t mask = e->icap - 1, h = hash & mask;
+    for (;;) {
+        uint32_t ix = e->index[h];
+        if (!ix) return NULL;
+        sh_field *f = e->fields[ix - 1];
+        if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) return f;
+        h = (h + 1) & mask;
+    }
+}
 static inline sh_field *sh_event_find_cstr(const sh_event *e, const char *name) {
     size_t n = 0; while (name[n]) n++;
     return sh_event_find(e, name, n, sh_hash(name, n));
