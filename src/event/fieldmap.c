@@ -55,6 +55,7 @@ typedef struct ref_entry {
 
 static sh_fieldmap g_map;
 static ref_entry *g_refs[4096];
+static unsigned g_map_gen = 1;     /* changes with every set of rows loaded */
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
@@ -270,6 +271,7 @@ int sh_fieldmap_load_text(sh_fieldmap *m, const char *text, const char *origin, 
         for (map_entry *e = m->buckets[i]; e; e = e->next) e->file_last = NULL;
     int rc = load_text(m, text, origin, true, d);
     refresh_refs_locked(m);
+    __atomic_add_fetch(&g_map_gen, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&g_lock);
     return rc;
 }
@@ -330,12 +332,14 @@ static const sh_fieldref *ref_get_view_locked(const char *name, size_t n, sh_fie
         r->ref.cnlen = r->ref.nlen;
         r->ref.chash = h;
     } else {
-        char *c = xcalloc(n + 8, 1);
-        memcpy(c, "splunk:", 7);
-        memcpy(c + 7, name, n);
+        /* a name no reader makes (invalid UTF-8): only derived values are
+         * ever found under it */
+        char *c = xcalloc(n + 9, 1);
+        memcpy(c, "\xffsplunk:", 8);
+        memcpy(c + 8, name, n);
         r->ref.cname = c;
-        r->ref.cnlen = (uint32_t)n + 7;
-        r->ref.chash = sh_hash(c, n + 7);
+        r->ref.cnlen = (uint32_t)n + 8;
+        r->ref.chash = sh_hash(c, n + 8);
         if (n < 200 && memchr(name, '.', n) == NULL) {
             char ed[224];
             memcpy(ed, "winlog.event_data.", 18);
@@ -694,6 +698,66 @@ static sh_field *get_depth(sh_event *e, const sh_fieldref *ref, dstack *st) {
 sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref) {
     dstack st = {.n = 0, .low = INT_MAX};
     return get_depth(e, ref, &st);
+}
+
+/* ------------------------------------------------------------ dependencies */
+
+unsigned sh_fieldmap_generation(void) { return __atomic_load_n(&g_map_gen, __ATOMIC_ACQUIRE); }
+
+static int add_name(sh_rawname *out, int n, int max, const char *name, uint32_t nlen, uint32_t hash) {
+    if (n < 0) return n;
+    for (int i = 0; i < n; i++)
+        if (out[i].hash == hash && out[i].nlen == nlen && !memcmp(out[i].name, name, nlen)) return n;
+    if (n == max) return -1;
+    out[n] = (sh_rawname){.name = name, .nlen = nlen, .hash = hash};
+    return n + 1;
+}
+
+/* a row applies to events of the schema: none of its conditions is an
+ * @schema test the schema fails */
+static bool row_for_schema(const sh_derivation *d, unsigned schema) {
+    const char *name = schema < sizeof schema_names / sizeof *schema_names ? schema_names[schema] : "";
+    for (size_t i = 0; i < d->nconds; i++) {
+        const cond *c = &d->conds[i];
+        if (c->field) continue;
+        bool ok = false;
+        for (size_t k = 0; k < c->nvals && !ok; k++) ok = sh_memieq(name, strlen(name), c->vals[k], c->lens[k]);
+        if (!ok) return false;
+    }
+    return true;
+}
+
+/* every name get_depth may look up for ref on an event of the schema, and
+ * the names its rows' conditions, sources and joins look up in turn */
+static int deps_walk(const sh_fieldref *ref, unsigned schema, sh_rawname *out, int n, int max,
+                     const sh_fieldref **seen, int *nseen) {
+    for (int i = 0; i < *nseen; i++)
+        if (seen[i] == ref) return n;
+    if (*nseen == 64) return -1;
+    seen[(*nseen)++] = ref;
+    /* (a view's own cache name is no event's own field) */
+    n = add_name(out, n, max, ref->name, ref->nlen, ref->hash);
+    for (const sh_derivation *d = ref->derivs; d && n >= 0; d = d->next) {
+        if (!(d->views & (1u << ref->view)) || !row_for_schema(d, schema)) continue;
+        if (d->fn == DF_EPOCH || d->fn == DF_RAW) return -1;   /* the event's time or text */
+        for (size_t i = 0; i < d->nconds && n >= 0; i++)
+            if (d->conds[i].field) n = deps_walk(d->conds[i].field, schema, out, n, max, seen, nseen);
+        if (d->source && n >= 0) n = deps_walk(d->source, schema, out, n, max, seen, nseen);
+        if (d->other && n >= 0) n = deps_walk(d->other, schema, out, n, max, seen, nseen);
+    }
+    if (ref->event_data && schema == SH_SCHEMA_ECS && n >= 0)
+        n = deps_walk(ref->event_data, schema, out, n, max, seen, nseen);
+    return n;
+}
+
+int sh_fieldref_deps(const sh_fieldref *ref, unsigned schema, sh_rawname *out, int max) {
+    const sh_fieldref *seen[64];
+    int nseen = 0;
+    pthread_once(&g_once, init_default);
+    pthread_mutex_lock(&g_lock);
+    int n = deps_walk(ref, schema, out, 0, max, seen, &nseen);
+    pthread_mutex_unlock(&g_lock);
+    return n;
 }
 
 /* ------------------------------------------------------------ argv */

@@ -31,7 +31,8 @@ typedef struct sh_fieldref {
     const sh_derivation *derivs; /* rows of the mapping table for this name, or NULL */
     uint8_t view;                /* sh_fieldview */
     const char *cname;           /* the name derived values are cached under: name in
-                                  * the default view, "splunk:NAME" in the Splunk view */
+                                  * the default view, "\xffsplunk:NAME" in the Splunk view
+                                  * (no reader makes a name that is not UTF-8) */
     uint32_t cnlen, chash;
     const struct sh_fieldref *event_data; /* Splunk view: winlog.event_data.NAME */
 } sh_fieldref;
@@ -67,6 +68,23 @@ sh_field *sh_event_get(sh_event *e, const sh_fieldref *ref);
 /* Classify an event after a reader has filled it: sets e->schema and e->ts
  * from the fields it has (EventID/Channel, winlog.*, @timestamp, ...). */
 void sh_event_finish(sh_event *e);
+
+/* A name an event's own (not derived) field may have. */
+typedef struct sh_rawname {
+    const char *name;
+    uint32_t nlen, hash;
+} sh_rawname;
+
+/* The names whose own fields decide, on an event of the schema (sh_schema)
+ * with the event's plain flag, what sh_event_get gives for ref when the
+ * event was not changed since it was read: the ref's name and every name
+ * its rows' conditions, sources and joins may read, at most max into out
+ * (names live as long as the process). Returns how many, or -1 when there
+ * are more or the value depends on more than fields (a row giving the
+ * event's time or its text). */
+int sh_fieldref_deps(const sh_fieldref *ref, unsigned schema, sh_rawname *out, int max);
+/* Changes whenever rows are loaded (deps may change with it). */
+unsigned sh_fieldmap_generation(void);
 
 /* Windows command-line splitting as CommandLineToArgvW does it. Appends
  * each argument to e's field f as a string value. Exposed for tests. */
