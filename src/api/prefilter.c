@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/evclass.h"
 #include "event/fieldmap.h"
 
 /* fields present on nearly every event: a condition on them selects little */
@@ -71,7 +72,11 @@ static void longest_run(const sh_wpat *w, const char **run, size_t *rlen) {
     }
 }
 
+/* weak: the fields above, and the fields an event's class decides (its
+ * kind, where it comes from): the engine decides those per class, and a
+ * literal on them would let through every event of the class anyway */
 static bool is_weak(const sh_fieldref *ref) {
+    if (sh_class_ref(ref)) return true;
     for (size_t i = 0; i < sizeof weak_fields / sizeof weak_fields[0]; i++)
         if (strlen(weak_fields[i]) == ref->nlen && !memcmp(weak_fields[i], ref->name, ref->nlen)) return true;
     return false;
@@ -467,33 +472,50 @@ void sh_prefilter_ws_free(sh_prefilter_ws *w) {
     free(w);
 }
 
-void sh_prefilter_apply_ws(const sh_prefilter *p, sh_prefilter_ws *w, sh_event *e, uint8_t *active) {
-    if (!p->indexed) return;
-    memset(w->hit, 0, p->nrules);
-    for (size_t i = 0; i < p->nfields; i++) {
-        const findex *f = &p->fields[i];
-        sh_field *fld = sh_event_get(e, f->ref);
-        if (!fld || !fld->nvals) continue;
-        if (f->all_sub) mark_table(w, &f->sub);
-        for (uint32_t v = 0; v < fld->nvals; v++) {
-            const sh_value *val = &fld->vals[v];
-            if (val->type == SH_NULL) continue;
-            /* folding never more than doubles the length */
-            if (2 * (size_t)val->len + 1 > w->lowcap) {
-                w->lowcap = 2 * (size_t)val->len + 256;
-                free(w->low);
-                w->low = malloc(w->lowcap);
-                if (!w->low) abort();
-            }
-            uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, w->low);
-            slot *sl = find_slot(f->exact.slots, f->exact.cap, w->low, ln, sh_hash(w->low, ln));
-            for (uint32_t r = 0; r < sl->n; r++) w->hit[sl->rules[r]] = 1;
-            if (f->db && ln) {
-                hit_ctx h = {.w = w, .sub = &f->sub};
-                if (hs_scan(f->db, w->low, ln, 0, w->scratch, on_sub, &h) != HS_SUCCESS) mark_table(w, &f->sub);
-            }
+void sh_prefilter_hits_begin(const sh_prefilter *p, sh_prefilter_ws *w) { memset(w->hit, 0, p->nrules); }
+
+const uint8_t *sh_prefilter_hits(const sh_prefilter_ws *w) { return w->hit; }
+
+void sh_prefilter_hits_field(const sh_prefilter *p, sh_prefilter_ws *w, size_t i, sh_event *e) {
+    const findex *f = &p->fields[i];
+    sh_field *fld = sh_event_get(e, f->ref);
+    if (!fld || !fld->nvals) return;
+    if (f->all_sub) mark_table(w, &f->sub);
+    for (uint32_t v = 0; v < fld->nvals; v++) {
+        const sh_value *val = &fld->vals[v];
+        if (val->type == SH_NULL) continue;
+        /* folding never more than doubles the length */
+        if (2 * (size_t)val->len + 1 > w->lowcap) {
+            w->lowcap = 2 * (size_t)val->len + 256;
+            free(w->low);
+            w->low = malloc(w->lowcap);
+            if (!w->low) abort();
+        }
+        uint32_t ln = (uint32_t)sh_utf8_lower(val->s, val->len, w->low);
+        slot *sl = find_slot(f->exact.slots, f->exact.cap, w->low, ln, sh_hash(w->low, ln));
+        for (uint32_t r = 0; r < sl->n; r++) w->hit[sl->rules[r]] = 1;
+        if (f->db && ln) {
+            hit_ctx h = {.w = w, .sub = &f->sub};
+            if (hs_scan(f->db, w->low, ln, 0, w->scratch, on_sub, &h) != HS_SUCCESS) mark_table(w, &f->sub);
         }
     }
+}
+
+size_t sh_prefilter_nfields(const sh_prefilter *p) { return p->nfields; }
+const sh_fieldref *sh_prefilter_field(const sh_prefilter *p, size_t i) { return p->fields[i].ref; }
+bool sh_prefilter_rule_indexed(const sh_prefilter *p, uint32_t rule) { return rule < p->nrules && p->has_atoms[rule]; }
+
+void sh_prefilter_field_rules(const sh_prefilter *p, size_t i, uint8_t *mark) {
+    const table *ts[2] = {&p->fields[i].exact, &p->fields[i].sub};
+    for (int t = 0; t < 2; t++)
+        for (uint32_t k = 0; k < ts[t]->cap; k++)
+            for (uint32_t r = 0; r < ts[t]->slots[k].n; r++) mark[ts[t]->slots[k].rules[r]] = 1;
+}
+
+void sh_prefilter_apply_ws(const sh_prefilter *p, sh_prefilter_ws *w, sh_event *e, uint8_t *active) {
+    if (!p->indexed) return;
+    sh_prefilter_hits_begin(p, w);
+    for (size_t i = 0; i < p->nfields; i++) sh_prefilter_hits_field(p, w, i, e);
     for (uint32_t r = 0; r < p->nrules; r++)
         if (p->has_atoms[r] && !w->hit[r]) active[r] = 0;
 }

@@ -25,4 +25,18 @@ sh_prefilter_ws *sh_prefilter_ws_new(const sh_prefilter *p);
 void sh_prefilter_ws_free(sh_prefilter_ws *w);
 void sh_prefilter_apply_ws(const sh_prefilter *p, sh_prefilter_ws *w, sh_event *e, uint8_t *active);
 
+
+/* The same in parts, for callers that decide some rules otherwise
+ * (api/shrike.c's event classes): the indexed fields, the rules with a
+ * literal on each, and the hits of chosen fields. A rule is hit when the
+ * event has one of its literals; an indexed rule not hit cannot match. */
+size_t sh_prefilter_nfields(const sh_prefilter *p);
+const sh_fieldref *sh_prefilter_field(const sh_prefilter *p, size_t i);
+/* mark[r] = 1 for every rule with a literal on field i */
+void sh_prefilter_field_rules(const sh_prefilter *p, size_t i, uint8_t *mark);
+bool sh_prefilter_rule_indexed(const sh_prefilter *p, uint32_t rule);
+void sh_prefilter_hits_begin(const sh_prefilter *p, sh_prefilter_ws *w);
+void sh_prefilter_hits_field(const sh_prefilter *p, sh_prefilter_ws *w, size_t i, sh_event *e);
+const uint8_t *sh_prefilter_hits(const sh_prefilter_ws *w);
+
 #endif

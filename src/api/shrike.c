@@ -3,6 +3,7 @@
  * events it can use, in load order. */
 #include "shrike/shrike.h"
 
+#include "api/evclass.h"
 #include "api/exclude.h"
 #include "api/prefilter.h"
 #include "engine/ir.h"
@@ -65,6 +66,30 @@ typedef struct win_entry {
 
 #define MAX_RULE_WINS 64
 
+/* What event classes decide (api/evclass.h), worked out from the rules
+ * loaded: rebuilt when rules are added or the field model changes. */
+typedef struct cplan {
+    unsigned gen, mapgen;     /* the shrike's and the field model's generation */
+    unsigned serial;          /* tells plans apart (workspaces' tables belong to one) */
+    bool ok;                  /* events are classified (the rule index reads class fields) */
+    sh_arena arena;
+    sh_classkey key;
+    sh_cfilter ***cfs;        /* per rule: a class view of each of its filters, or NULL:
+                               * the class cannot rule it out */
+    uint32_t *ncfs;
+    uint8_t *fclass;          /* per prefilter field: the class decides it */
+    uint32_t **rfields;       /* per rule: the other prefilter fields it has literals on */
+    uint32_t *nrfields;
+} cplan;
+
+/* One class's decision: the rules that run on every event of the class
+ * (sure), and the rules that run when the literal prefilter finds one of
+ * theirs (pend) on the fields listed (fields). */
+typedef struct cdec {
+    uint32_t nsure, npend, nfields;
+    uint32_t idx[];           /* sure, then pend, then fields */
+} cdec;
+
 struct shrike {
     crule *rules;
     size_t n, cap;
@@ -84,7 +109,12 @@ struct shrike {
     uint64_t excluded;        /* alerts they suppressed */
     shrike_excluded_cb on_excluded;
     void *on_excluded_ctx;
+    unsigned gen;             /* changes with every rule added */
+    cplan *plan;              /* NULL until the first event */
+    shrike_ws *ws;            /* the calling thread's workspace (shrike_feed) */
 };
+
+static void plan_free(cplan *pl);
 
 shrike *shrike_new(void) {
     shrike *s = calloc(1, sizeof *s);
@@ -197,6 +227,8 @@ void shrike_free(shrike *s) {
     free(s->excl);
     free(s->any);
     free(s->active);
+    shrike_ws_free(s->ws);
+    plan_free(s->plan);
     sh_prefilter_free(s->pf);
     free(s->rules);
     free(s);
@@ -233,6 +265,7 @@ bool shrike_add_rule(shrike *s, sh_rule *r, sh_diag *d) {
         if (!s->rules) abort();
     }
     s->rules[s->n++] = (crule){.rule = r, .q = q};
+    s->gen++;
     uint8_t *act = realloc(s->active, s->n);
     if (!act) abort();
     s->active = act;
@@ -333,8 +366,9 @@ static void mark_wins(const shrike *s, sh_event *e, uint8_t *active) {
     }
 }
 
-/* which rules can concern e: the rule index, then the literal prefilter */
-static void select_rules(const shrike *s, sh_event *e, uint8_t *active, sh_prefilter_ws *pw) {
+/* which rules the rule index gives e: its categories, its (Channel,
+ * EventID) and the rules that take any event */
+static void select_index(const shrike *s, sh_event *e, uint8_t *active) {
     memset(active, 0, s->n);
     mark(active, s->any, s->nany);
     sh_field *cat = s->ncats ? sh_event_get(e, s->category) : NULL;
@@ -346,33 +380,227 @@ static void select_rules(const shrike *s, sh_event *e, uint8_t *active, sh_prefi
                 mark(active, s->cats[k].rules, s->cats[k].n);
     }
     if (s->nwins) mark_wins(s, e, active);
-    if (pw) sh_prefilter_apply_ws(s->pf, pw, e, active);
-    else sh_prefilter_apply(s->pf, e, active);
+}
+
+/* ------------------------------------------------------------ classes */
+
+static unsigned g_plan_serial;
+
+static void plan_free(cplan *pl) {
+    if (!pl) return;
+    sh_arena_free(&pl->arena);
+    free(pl);
+}
+
+static bool plan_current(const shrike *s) {
+    return s->plan && s->plan->gen == s->gen && s->plan->mapgen == sh_fieldmap_generation();
+}
+
+static cplan *plan_build(const shrike *s) {
+    cplan *pl = calloc(1, sizeof *pl);
+    if (!pl) abort();
+    sh_arena_init(&pl->arena);
+    pl->gen = s->gen;
+    pl->mapgen = sh_fieldmap_generation();
+    pl->serial = __atomic_add_fetch(&g_plan_serial, 1, __ATOMIC_RELAXED);
+    /* the prefilter's switch turns classes off too: what is left is the
+     * rule index, which tests/e2e/prefilter.sh compares against */
+    if (!s->n || getenv("SHRIKE_NO_PREFILTER")) return pl;
+    if (!sh_classkey_add(&pl->key, s->category) || !sh_classkey_add(&pl->key, s->channel) ||
+        !sh_classkey_add(&pl->key, s->event_id))
+        return pl;
+    sh_arena *a = &pl->arena;
+    pl->cfs = sh_arena_zalloc(a, s->n * sizeof *pl->cfs);
+    pl->ncfs = sh_arena_zalloc(a, s->n * sizeof *pl->ncfs);
+    for (size_t i = 0; i < s->n; i++) {
+        const sh_query *q = s->rules[i].q;
+        const sh_ir *filters[257];
+        uint32_t nf = q->ops->filters ? q->ops->filters(q, filters, 257) : 0;
+        if (nf == 0 || nf == 257) continue;
+        sh_cfilter **cf = sh_arena_zalloc(a, nf * sizeof *cf);
+        bool all = true;
+        for (uint32_t k = 0; k < nf && all; k++) all = filters[k] && (cf[k] = sh_cfilter_new(a, &pl->key, filters[k]));
+        if (!all) continue;
+        pl->cfs[i] = cf;
+        pl->ncfs[i] = nf;
+    }
+    size_t nf = sh_prefilter_nfields(s->pf);
+    pl->fclass = sh_arena_zalloc(a, nf ? nf : 1);
+    pl->rfields = sh_arena_zalloc(a, s->n * sizeof *pl->rfields);
+    pl->nrfields = sh_arena_zalloc(a, s->n * sizeof *pl->nrfields);
+    uint8_t *marks = malloc(s->n ? s->n : 1);
+    if (!marks) abort();
+    for (size_t f = 0; f < nf; f++) pl->fclass[f] = sh_classkey_add(&pl->key, sh_prefilter_field(s->pf, f));
+    /* twice over the fields: count, then list */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            for (size_t r = 0; r < s->n; r++)
+                if (pl->nrfields[r]) pl->rfields[r] = sh_arena_alloc(a, pl->nrfields[r] * sizeof **pl->rfields);
+            memset(pl->nrfields, 0, s->n * sizeof *pl->nrfields);
+        }
+        for (size_t f = 0; f < nf; f++) {
+            if (pl->fclass[f]) continue;
+            memset(marks, 0, s->n);
+            sh_prefilter_field_rules(s->pf, f, marks);
+            for (size_t r = 0; r < s->n; r++) {
+                if (!marks[r]) continue;
+                if (pass == 1) pl->rfields[r][pl->nrfields[r]] = (uint32_t)f;
+                pl->nrfields[r]++;
+            }
+        }
+    }
+    free(marks);
+    pl->ok = true;
+    return pl;
+}
+
+static void plan_refresh(shrike *s) {
+    if (plan_current(s)) return;
+    sh_prefilter_prepare(s->pf);
+    plan_free(s->plan);
+    s->plan = plan_build(s);
 }
 
 struct shrike_ws {
     sh_prefilter_ws *pw;
+    sh_classtab *tab;         /* class key -> cdec */
+    unsigned serial;          /* of the plan tab was filled under */
+    unsigned serial_made;     /* shrike.ws: of the plan it was made after */
+    sh_eval ev;
+    uint8_t *act;             /* a rule set being decided */
+    uint32_t *list;
+    size_t nact;
+    uint8_t *fmark;           /* prefilter fields listed */
+    size_t nfmark;
+    uint64_t events, built;
+    bool off;                 /* classes turned out too many to pay: not used */
+    uint8_t key[2048];
 };
 
-void shrike_prepare_begin(shrike *s) { sh_prefilter_prepare(s->pf); }
+/* what e's class decides (e is the class's first event) */
+static cdec *class_decide(const shrike *s, const cplan *pl, sh_event *e, shrike_ws *w) {
+    if (w->nact < s->n) {
+        free(w->act);
+        free(w->list);
+        w->act = malloc(s->n);
+        w->list = malloc(s->n * sizeof *w->list);
+        if (!w->act || !w->list) abort();
+        w->nact = s->n;
+    }
+    size_t nf = sh_prefilter_nfields(s->pf);
+    if (w->nfmark < nf) {
+        free(w->fmark);
+        w->fmark = malloc(nf);
+        if (!w->fmark) abort();
+        w->nfmark = nf;
+    }
+    uint8_t *act = w->act;
+    select_index(s, e, act);
+    for (size_t r = 0; r < s->n; r++) {
+        if (!act[r] || !pl->cfs[r]) continue;
+        bool possible = false;
+        for (uint32_t k = 0; k < pl->ncfs[r] && !possible; k++) possible = sh_cfilter_possible(pl->cfs[r][k], &w->ev, e);
+        if (!possible) act[r] = 0;
+    }
+    const uint8_t *hit = NULL;
+    if (sh_prefilter_indexed(s->pf)) {
+        sh_prefilter_hits_begin(s->pf, w->pw);
+        for (size_t f = 0; f < nf; f++)
+            if (pl->fclass[f]) sh_prefilter_hits_field(s->pf, w->pw, f, e);
+        hit = sh_prefilter_hits(w->pw);
+    }
+    uint32_t nsure = 0, npend = 0, nfields = 0;
+    /* sure first (from the front of list), pending from the back */
+    for (size_t r = 0; r < s->n; r++) {
+        if (!act[r]) continue;
+        if (!hit || !sh_prefilter_rule_indexed(s->pf, (uint32_t)r) || hit[r]) w->list[nsure++] = (uint32_t)r;
+        else if (pl->nrfields[r]) w->list[s->n - 1 - npend++] = (uint32_t)r;
+        /* else: its literals are all on class fields, and none is there */
+    }
+    if (nf) memset(w->fmark, 0, nf);
+    for (uint32_t i = 0; i < npend; i++) {
+        uint32_t r = w->list[s->n - 1 - i];
+        for (uint32_t k = 0; k < pl->nrfields[r]; k++) {
+            uint32_t f = pl->rfields[r][k];
+            nfields += !w->fmark[f];
+            w->fmark[f] = 1;
+        }
+    }
+    cdec *d = malloc(sizeof *d + (nsure + npend + nfields) * sizeof *d->idx);
+    if (!d) abort();
+    d->nsure = nsure;
+    d->npend = npend;
+    d->nfields = nfields;
+    memcpy(d->idx, w->list, nsure * sizeof *d->idx);
+    for (uint32_t i = 0; i < npend; i++) d->idx[nsure + i] = w->list[s->n - 1 - (npend - 1 - i)];
+    uint32_t k = nsure + npend;
+    for (size_t f = 0; f < nf; f++)
+        if (w->fmark[f]) d->idx[k++] = (uint32_t)f;
+    return d;
+}
+
+/* which rules can concern e: by its class when it has one, else the rule
+ * index and the literal prefilter */
+static void select_rules(const shrike *s, sh_event *e, uint8_t *active, shrike_ws *w) {
+    const cplan *pl = s->plan;
+    if (pl && pl->ok && !w->off && !e->changed && plan_current(s)) {
+        size_t n = sh_classkey_of(&pl->key, e, w->key, sizeof w->key);
+        if (n) {
+            if (w->serial != pl->serial) {
+                sh_classtab_clear(w->tab);
+                w->serial = pl->serial;
+            }
+            uint32_t h = sh_classkey_hash(w->key, n);
+            cdec *d = sh_classtab_get(w->tab, w->key, n, h);
+            if (!d) {
+                d = class_decide(s, pl, e, w);
+                sh_classtab_put(w->tab, w->key, n, h, d);
+                w->built++;
+            }
+            /* a class per few events costs more than it saves */
+            if (++w->events >= 8192 && w->built * 4 > w->events) w->off = true;
+            memset(active, 0, s->n);
+            for (uint32_t i = 0; i < d->nsure; i++) active[d->idx[i]] = 1;
+            if (d->npend) {
+                sh_prefilter_hits_begin(s->pf, w->pw);
+                const uint32_t *f = d->idx + d->nsure + d->npend;
+                for (uint32_t i = 0; i < d->nfields; i++) sh_prefilter_hits_field(s->pf, w->pw, f[i], e);
+                const uint8_t *hit = sh_prefilter_hits(w->pw);
+                for (uint32_t i = 0; i < d->npend; i++) active[d->idx[d->nsure + i]] = hit[d->idx[d->nsure + i]];
+            }
+            return;
+        }
+    }
+    select_index(s, e, active);
+    sh_prefilter_apply_ws(s->pf, w->pw, e, active);
+}
+
+void shrike_prepare_begin(shrike *s) { plan_refresh(s); }
 
 shrike_ws *shrike_ws_new(const shrike *s) {
     shrike_ws *w = calloc(1, sizeof *w);
     if (!w) abort();
     w->pw = sh_prefilter_ws_new(s->pf);
+    w->tab = sh_classtab_new(free);
+    sh_eval_init(&w->ev);
     return w;
 }
 
 void shrike_ws_free(shrike_ws *w) {
     if (!w) return;
     sh_prefilter_ws_free(w->pw);
+    sh_classtab_free(w->tab);
+    sh_eval_free(&w->ev);
+    free(w->act);
+    free(w->list);
+    free(w->fmark);
     free(w);
 }
 
 void shrike_prepare(const shrike *s, shrike_ws *w, sh_event *e) {
     if (!s->n) return;
     uint8_t *sel = sh_arena_alloc(&e->arena, s->n);
-    select_rules(s, e, sel, w->pw);
+    select_rules(s, e, sel, w);
     /* the field model's derivations the selected rules' filters will read,
      * made here (they are kept in the event) rather than on the main thread */
     for (size_t i = 0; i < s->n; i++)
@@ -385,8 +613,17 @@ void shrike_prepare(const shrike *s, shrike_ws *w, sh_event *e) {
 
 void shrike_feed(shrike *s, sh_event *e, shrike_alert_cb cb, void *ctx) {
     if (!s->n) return;
-    if (e->sel && e->sel_of == s && e->sel_n == s->n) memcpy(s->active, e->sel, s->n);
-    else select_rules(s, e, s->active, NULL);
+    if (e->sel && e->sel_of == s && e->sel_n == s->n) {
+        memcpy(s->active, e->sel, s->n);
+    } else {
+        if (!plan_current(s) || !s->ws || s->ws->serial_made != s->plan->serial) {
+            plan_refresh(s);
+            shrike_ws_free(s->ws);
+            s->ws = shrike_ws_new(s);
+            s->ws->serial_made = s->plan->serial;
+        }
+        select_rules(s, e, s->active, s->ws);
+    }
     for (size_t i = 0; i < s->n; i++) {
         crule *c = &s->rules[i];
         if (c->done || !s->active[i]) continue;
