@@ -105,6 +105,47 @@ sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size
     return get_or_add(e, name, nlen, hash, false, NULL);
 }
 
+sh_event *sh_event_borrow_own(const sh_event *e) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < e->nfields; i++) n += !e->fields[i]->derived;
+    sh_event *r = sh_event_new_sized(n * (sizeof(sh_field) + sizeof(sh_field *)));
+    r->schema = e->schema;
+    r->ts = e->ts;
+    r->ordinal = e->ordinal;
+    r->source = e->source;
+    r->line = e->line;
+    r->raw = e->raw;
+    r->raw_len = e->raw_len;
+    r->raw_kind = e->raw_kind;
+    if (!n) return r;
+    r->fcap = n > FIRST_FIELDS ? n : FIRST_FIELDS;
+    r->fields = sh_arena_alloc(&r->arena, r->fcap * sizeof *r->fields);
+    sh_field *blk = sh_arena_alloc(&r->arena, n * sizeof *blk);
+    for (uint32_t i = 0, k = 0; i < e->nfields; i++) {
+        const sh_field *f = e->fields[i];
+        if (f->derived) continue;
+        sh_field *g = &blk[k];
+        *g = *f;
+        /* a value added to the copy must not land in e's array: the array
+         * is full as far as the copy knows, and grows into r's arena */
+        if (f->vals == &f->inl) g->vals = &g->inl;
+        else g->vcap = g->nvals;
+        r->fields[k++] = g;
+    }
+    r->nfields = n;
+    if (n == e->nfields) {
+        /* the same fields in the same places: the same index */
+        r->icap = e->icap;
+        r->index = sh_arena_alloc(&r->arena, r->icap * sizeof *r->index);
+        memcpy(r->index, e->index, r->icap * sizeof *r->index);
+    } else {
+        uint32_t cap = FIRST_INDEX;
+        while ((n + 1) * 2 > cap) cap *= 2;
+        index_rebuild(r, cap);
+    }
+    return r;
+}
+
 uint8_t *sh_event_memo_new(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t size) {
     *tab = sh_arena_alloc(&e->arena, size + 1);
     memset(*tab, 0, size + 1);

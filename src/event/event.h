@@ -105,6 +105,11 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
 /* the same for a name that outlives every event (sh_intern's, a field
  * reference's), not copied, and its sh_hash */
 sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash);
+/* A new event (refs 1) with e's own fields, not the derived ones, and its
+ * origin (schema, time, ordinal, source, line, raw text): names, value
+ * arrays and texts are borrowed from e, which must outlive it; what is
+ * added or changed on the copy goes to its own arena. */
+sh_event *sh_event_borrow_own(const sh_event *e);
 void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v);
 static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
     if (f->nvals == 0) {            /* most fields hold one value, in place */

@@ -68,6 +68,51 @@ TEST(arrays_are_multi_valued) {
     sh_event_unref(e);
 }
 
+/* a copy of an event's own fields shares its values; what the copy adds or
+ * changes never reaches the event */
+TEST(borrowed_copy) {
+    sh_diag d;
+    for (int derive = 0; derive < 2; derive++) {
+        sh_event *e = parse("{\"a\":\"x\",\"m\":[\"p\",\"q\"],\"e\":[],\"n\":{\"k\":3}}", &d);
+        CHECK(e != NULL);
+        if (!e) return;
+        if (derive) {
+            sh_field *dv = sh_event_field_get_or_add(e, "dv", 2, NULL);
+            dv->derived = true;
+            sh_value v = sh_value_str("z", 1);
+            sh_event_add_value(e, dv, &v);
+        }
+        sh_event *r = sh_event_borrow_own(e);
+        CHECK_INT(r->nfields, 4);
+        CHECK(sh_event_find_cstr(r, "dv") == NULL);
+        CHECK_STR(str_of(r, "a", 0), "x");
+        CHECK_STR(str_of(r, "m", 1), "q");
+        sh_field *k = sh_event_find_cstr(r, "n.k");
+        CHECK(k && k->vals[0].type == SH_INT && k->vals[0].i == 3);
+        sh_field *em = sh_event_find_cstr(r, "e");
+        CHECK(em && em->nvals == 0 && em->is_array);
+        /* added to on the copy: a third value, a second one, a new field */
+        sh_value w = sh_value_str("w", 1);
+        sh_event_add_value(r, sh_event_find_cstr(r, "m"), &w);
+        sh_event_add_value(r, sh_event_find_cstr(r, "a"), &w);
+        sh_event_add_value(r, em, &w);
+        sh_event_add_value(r, sh_event_field_get_or_add(r, "new", 3, NULL), &w);
+        /* and the event's array grown after the copy's: each keeps its own */
+        sh_value v = sh_value_str("v", 1);
+        sh_event_add_value(e, sh_event_find_cstr(e, "m"), &v);
+        sh_buf out = {0};
+        sh_event_to_json(r, &out, false);
+        CHECK_STR(sh_buf_cstr(&out), "{\"a\":[\"x\",\"w\"],\"m\":[\"p\",\"q\",\"w\"],\"e\":[\"w\"],\"n.k\":3,\"new\":\"w\"}");
+        sh_buf_clear(&out);
+        sh_event_unref(r);
+        sh_event_to_json(e, &out, false);
+        CHECK_STR(sh_buf_cstr(&out), "{\"a\":\"x\",\"m\":[\"p\",\"q\",\"v\"],\"e\":[],\"n.k\":3}");
+        CHECK_INT(e->nfields, 4 + derive);
+        sh_buf_free(&out);
+        sh_event_unref(e);
+    }
+}
+
 TEST(string_escapes) {
     sh_diag d;
     sh_event *e = parse("{\"p\":\"C:\\\\Windows\\\\x \\\"q\\\" \\u00e9\\ud83d\\ude00\\n\"}", &d);
@@ -512,6 +557,7 @@ int main(void) {
     RUN(argv_splitting);
     RUN(time_parsing);
     RUN(case_folding);
+    RUN(borrowed_copy);
     RUN(wide_string_steps);
     RUN(differential_handwritten);
     RUN(differential_shared_data);

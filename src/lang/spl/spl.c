@@ -43,26 +43,7 @@ static sh_value copy_value(sh_event *dst, const sh_value *v) {
 }
 
 /* a row from an event: its own fields (names and values borrowed: the row keeps the event) */
-static sh_event *row_of_event(const sh_event *e) {
-    sh_event *r = sh_event_new();
-    r->schema = e->schema;
-    r->ts = e->ts;
-    r->ordinal = e->ordinal;
-    r->source = e->source;
-    r->line = e->line;
-    r->raw = e->raw;
-    r->raw_len = e->raw_len;
-    r->raw_kind = e->raw_kind;
-    for (uint32_t i = 0; i < e->nfields; i++) {
-        const sh_field *f = e->fields[i];
-        if (f->derived) continue;
-        /* the name borrowed too, with its hash */
-        sh_field *g = sh_event_field_get_or_add_interned(r, f->name, f->nlen, f->hash);
-        for (uint32_t k = 0; k < f->nvals; k++) sh_event_add_value(r, g, &f->vals[k]);
-        g->is_array = f->is_array;
-    }
-    return r;
-}
+static sh_event *row_of_event(const sh_event *e) { return sh_event_borrow_own(e); }
 
 /* an empty row in the image of src: same time and origin data, plain or not */
 static sh_event *row_like(const sh_event *src, bool plain) {
