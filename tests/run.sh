@@ -3,6 +3,8 @@
 # ASan+UBSan tree (build-asan/), runs the unit tests and the end-to-end tests
 # on both, the end-to-end tests once more under valgrind, and the conformance
 # suites over ../shared/data when it is there (they print their pass rates).
+# The end-to-end scripts of each pass run as many at a time as there are
+# processors, their outputs printed whole and in order, each with its time.
 # Ends with one line "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,14 +35,38 @@ unit_tests() { # unit_tests DIR
     done
 }
 
+# The end-to-end scripts run $JOBS at a time (each works in its own mktemp
+# folder); each one's output is printed whole, in the order of the scripts,
+# as soon as it and those before it are done, with its time.
 e2e_tests() { # e2e_tests BINARY [WRAPPER]
-    local s rc
-    for s in tests/e2e/*.sh; do
-        [ -f "$s" ] || continue
-        SHRIKE="$1" SHRIKE_WRAP="${2:-}" bash "$s"
-        rc=$?
-        record "$(basename "$s") ($1${2:+ under valgrind})" $rc
+    local bin=$1 wrap=${2:-} out s k=0 shown=0 list=()
+    out=$(mktemp -d)
+    for s in tests/e2e/*.sh; do [ -f "$s" ] && list+=("$s"); done
+    e2e_flush() {
+        while [ "$shown" -lt "${#list[@]}" ] && [ -f "$out/$shown.rc" ]; do
+            cat "$out/$shown.log"
+            echo "($(basename "${list[$shown]}"): $(cat "$out/$shown.time") s)"
+            record "$(basename "${list[$shown]}") ($bin${wrap:+ under valgrind})" "$(cat "$out/$shown.rc")"
+            shown=$((shown + 1))
+        done
+    }
+    for s in "${list[@]}"; do
+        while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
+            wait -n
+            e2e_flush
+        done
+        (
+            t0=$EPOCHREALTIME
+            SHRIKE="$bin" SHRIKE_WRAP="$wrap" bash "$s" >"$out/$k.log" 2>&1
+            rc=$?
+            awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }' >"$out/$k.time"
+            echo "$rc" >"$out/$k.rc.tmp" && mv "$out/$k.rc.tmp" "$out/$k.rc"
+        ) &
+        k=$((k + 1))
     done
+    wait
+    e2e_flush
+    rm -rf "$out"
 }
 
 note "normal build"
