@@ -51,25 +51,8 @@ static void index_rebuild(sh_event *e, uint32_t cap) {
     }
 }
 
-/* The field named name in the index (icap > 0), else NULL and *slot the
- * empty slot where it would go. */
-static inline __attribute__((always_inline)) sh_field *probe(const sh_event *e, const char *name, size_t nlen,
-                                                              uint32_t hash, uint32_t *slot) {
-    uint32_t mask = e->icap - 1, h = hash & mask;
-    for (;;) {
-        uint32_t ix = e->index[h];
-        if (!ix) break;
-        sh_field *f = e->fields[ix - 1];
-        if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) return f;
-        h = (h + 1) & mask;
-    }
-    *slot = h;
-    return NULL;
-}
-
-/* A new field at index slot h (empty) of a table with room for it. */
-static inline __attribute__((always_inline)) sh_field *add_at(sh_event *e, uint32_t h, const char *name, size_t nlen,
-                                                               uint32_t hash) {
+void sh_event_grow(sh_event *e) {
+    if ((e->nfields + 1) * 2 > e->icap) index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
     if (e->nfields == e->fcap) {
         uint32_t cap = e->fcap ? e->fcap * 2 : FIRST_FIELDS;
         sh_field **nf = sh_arena_alloc(&e->arena, cap * sizeof *nf);
@@ -77,32 +60,21 @@ static inline __attribute__((always_inline)) sh_field *add_at(sh_event *e, uint3
         e->fields = nf;
         e->fcap = cap;
     }
-    sh_field *f = sh_arena_alloc(&e->arena, sizeof *f);
-    *f = (sh_field){.name = name, .nlen = (uint32_t)nlen, .hash = hash};
-    f->vals = &f->inl;
-    e->fields[e->nfields++] = f;
-    e->index[h] = e->nfields;
-    return f;
 }
 
 /* The field named name (hash is its sh_hash), added when absent: then the
- * name is copied into the arena unless it is interned (copy false). */
-static inline __attribute__((always_inline)) sh_field *get_or_add(sh_event *e, const char *name, size_t nlen,
-                                                                   uint32_t hash, bool copy, bool *created) {
-    if ((e->nfields + 1) * 2 > e->icap) index_rebuild(e, e->icap ? e->icap * 2 : FIRST_INDEX);
+ * name is copied into the arena. */
+static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool *created) {
+    if ((e->nfields + 1) * 2 > e->icap || e->nfields == e->fcap) sh_event_grow(e);
     uint32_t h;
-    sh_field *f = probe(e, name, nlen, hash, &h);
+    sh_field *f = sh_event_probe(e, name, nlen, hash, &h);
     if (created) *created = f == NULL;
     if (f) return f;
-    return add_at(e, h, copy ? sh_arena_strndup(&e->arena, name, nlen) : name, nlen, hash);
+    return sh_event_add_at(e, h, sh_arena_strndup(&e->arena, name, nlen), nlen, hash);
 }
 
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created) {
-    return get_or_add(e, name, nlen, sh_hash(name, nlen), true, created);
-}
-
-sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash) {
-    return get_or_add(e, name, nlen, hash, false, NULL);
+    return get_or_add(e, name, nlen, sh_hash(name, nlen), created);
 }
 
 sh_event *sh_event_borrow_own(const sh_event *e) {

@@ -102,9 +102,6 @@ void sh_event_unref(sh_event *e);         /* frees at 0 */
  * the *_nocopy forms are used, whose memory must already live in the arena.
  * Adding to an existing name appends a value (multi-valued field). */
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created);
-/* the same for a name that outlives every event (sh_intern's, a field
- * reference's), not copied, and its sh_hash */
-sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash);
 /* A new event (refs 1) with e's own fields, not the derived ones, and its
  * origin (schema, time, ordinal, source, line, raw text): names, value
  * arrays and texts are borrowed from e, which must outlive it; what is
@@ -133,23 +130,57 @@ void sh_event_add_float(sh_event *e, const char *name, double d);
 void sh_event_add_bool(sh_event *e, const char *name, bool b);
 void sh_event_add_null(sh_event *e, const char *name);
 
-/* Raw lookup by exact name (no field model). NULL when absent. Inline: the
- * field model and rule selection make several per event, most of them
- * misses that end at the first empty slot. */
-static inline sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
-    if (!e->icap) return NULL;
+/* The field named name (hash its sh_hash) in the index (icap > 0), else
+ * NULL and *slot the empty slot where it would go. */
+static inline __attribute__((always_inline)) sh_field *sh_event_probe(const sh_event *e, const char *name, size_t nlen,
+                                                                      uint32_t hash, uint32_t *slot) {
     uint32_t mask = e->icap - 1, h = hash & mask;
     for (;;) {
         uint32_t ix = e->index[h];
-        if (!ix) return NULL;
+        if (!ix) break;
         sh_field *f = e->fields[ix - 1];
         if (f->hash == hash && f->nlen == nlen && (f->name == name || memcmp(f->name, name, nlen) == 0)) return f;
         h = (h + 1) & mask;
     }
+    *slot = h;
+    return NULL;
+}
+
+/* Raw lookup by exact name (no field model). NULL when absent. Inline: the
+ * field model and rule selection make several per event, most of them
+ * misses that end at the first empty slot. */
+static inline sh_field *sh_event_find(const sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    uint32_t slot;
+    return e->icap ? sh_event_probe(e, name, nlen, hash, &slot) : NULL;
 }
 static inline sh_field *sh_event_find_cstr(const sh_event *e, const char *name) {
     size_t n = 0; while (name[n]) n++;
     return sh_event_find(e, name, n, sh_hash(name, n));
+}
+
+/* Room for one more field: the index doubled when it would be more than half
+ * full, the field list when full (out of line, rare). */
+void sh_event_grow(sh_event *e);
+
+/* A new field at the index's empty slot h, its name not copied. */
+static inline __attribute__((always_inline)) sh_field *sh_event_add_at(sh_event *e, uint32_t h, const char *name,
+                                                                       size_t nlen, uint32_t hash) {
+    sh_field *f = sh_arena_alloc(&e->arena, sizeof *f);
+    *f = (sh_field){.name = name, .nlen = (uint32_t)nlen, .hash = hash};
+    f->vals = &f->inl;
+    e->fields[e->nfields++] = f;
+    e->index[h] = e->nfields;
+    return f;
+}
+
+/* sh_event_field_get_or_add for a name that outlives every event
+ * (sh_intern's, a field reference's, a reader's plan's): not copied; hash
+ * is its sh_hash. Inline: the readers add every field through it. */
+static inline sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash) {
+    if ((e->nfields + 1) * 2 > e->icap || e->nfields == e->fcap) sh_event_grow(e);
+    uint32_t h;
+    sh_field *f = sh_event_probe(e, name, nlen, hash, &h);
+    return f ? f : sh_event_add_at(e, h, name, nlen, hash);
 }
 
 /* value helpers */
