@@ -62,21 +62,7 @@ bool sh_classkey_add(sh_classkey *k, const sh_fieldref *ref) {
     return true;
 }
 
-uint32_t sh_classkey_hash(const uint8_t *key, size_t n) {
-    uint64_t h = 0x243F6A8885A308D3ull ^ n;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, key + i, 8);
-        h = (h ^ w) * 0x9E3779B97F4A7C15ull;
-        h ^= h >> 29;
-    }
-    uint64_t w = 0;
-    memcpy(&w, key + i, n - i);
-    h = (h ^ w) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 32;
-    return (uint32_t)h;
-}
+uint32_t sh_classkey_hash(const uint8_t *key, size_t n) { return sh_hash((const char *)key, n); }
 
 size_t sh_classkey_of(const sh_classkey *k, const sh_event *e, uint8_t *buf, size_t cap) {
     uint8_t *p = buf, *end = buf + cap;

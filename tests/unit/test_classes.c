@@ -180,6 +180,10 @@ static const char *const g_events[] = {
     "'command_line':'signtool sign c.exe'},'host':{'os':{'family':'windows'}}}",             /* 7 */
 };
 
+static const char g_sigma_signtool[] =
+    "title: sigma\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n"
+    "    sel:\n        Image|endswith: '\\signtool.exe'\n    condition: sel\n";
+
 static const char *scan(bool with_classes) {
     static char out[512];
     if (with_classes) unsetenv("SHRIKE_NO_PREFILTER");
@@ -187,9 +191,7 @@ static const char *scan(bool with_classes) {
     run r = {.s = shrike_new()};
     g_ord = 0;
     add(&r, SH_LANG_EQL, "eql", "process where event.type == \"start\" and process.name : \"signtool.exe\"");
-    add(&r, SH_LANG_SIGMA, "sigma",
-        "title: sigma\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n"
-        "    sel:\n        Image|endswith: '\\signtool.exe'\n    condition: sel\n");
+    add(&r, SH_LANG_SIGMA, "sigma", g_sigma_signtool);
     add(&r, SH_LANG_SPL, "spl", "EventCode=4688 OR (EventCode=11 TargetFilename=\"*.pfx\")");
     add(&r, SH_LANG_EQL, "any", "any where event.code == \"3\" or process.name == \"x.exe\"");
     for (size_t i = 0; i < sizeof g_events / sizeof *g_events; i++) feed(&r, g_events[i]);
@@ -213,9 +215,7 @@ TEST(engine_cache_names) {
     run r = {.s = shrike_new()};
     g_ord = 0;
     add(&r, SH_LANG_SPL, "spl", "EventCode=1");
-    add(&r, SH_LANG_SIGMA, "sigma",
-        "title: sigma\nlogsource:\n    product: windows\n    category: process_creation\ndetection:\n"
-        "    sel:\n        Image|endswith: '\\signtool.exe'\n    condition: sel\n");
+    add(&r, SH_LANG_SIGMA, "sigma", g_sigma_signtool);
     /* a Splunk-looking key, and one with the separator of the lower-cased copies */
     feed(&r, SYS(1) "'Image':'C:\\\\w\\\\SignTool.exe','splunk:EventCode':'5','Image\\u001flower':'x'}");
     feed(&r, SYS(1) "'Image':'C:\\\\w\\\\SignTool.exe','Image\\u001flower':'c:\\\\signtool.exe'}");
