@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Fields that take few values over a log: the event's source and kind.
- * Splunk's view caches its values under "splunk:NAME" (fieldmap.h). */
+/* Fields that take few values over a log: the event's source and kind. */
 static const char *const class_names[] = {
     "Channel", "EventID", "Provider_Name", "Qualifiers", "Version", "Level", "Task", "Opcode", "Keywords",
     "event.category", "event.type", "event.kind", "event.action", "event.code", "event.module",
@@ -16,9 +15,8 @@ static const char *const class_names[] = {
     "SourceName"};
 
 static bool class_name(const char *s, uint32_t n) {
-    /* Splunk's view: its cache, and an Elastic document's event data by name */
-    if (n > 7 && !memcmp(s, "splunk:", 7)) s += 7, n -= 7;
-    else if (n > 18 && !memcmp(s, "winlog.event_data.", 18)) s += 18, n -= 18;
+    /* Splunk's view of an Elastic document reads event data by name */
+    if (n > 18 && !memcmp(s, "winlog.event_data.", 18)) s += 18, n -= 18;
     for (size_t i = 0; i < sizeof class_names / sizeof *class_names; i++)
         if (strlen(class_names[i]) == n && !memcmp(class_names[i], s, n)) return true;
     return false;
@@ -61,8 +59,6 @@ bool sh_classkey_add(sh_classkey *k, const sh_fieldref *ref) {
             if (!key_has(k, sc, &d[sc][i])) k->names[sc][k->n[sc]++] = d[sc][i];
     return true;
 }
-
-uint32_t sh_classkey_hash(const uint8_t *key, size_t n) { return sh_hash((const char *)key, n); }
 
 size_t sh_classkey_of(const sh_classkey *k, const sh_event *e, uint8_t *buf, size_t cap) {
     uint8_t *p = buf, *end = buf + cap;

@@ -5,7 +5,7 @@
  * depends on the class alone (the rule index, the parts of rules' filters
  * that read only such fields) is the same for every event of the class, so
  * the engine works it out on the first event of a class and looks it up for
- * the others (api/shrike.c). docs/engine.md tells the why.
+ * the others (api/shrike.c). docs/prefilter.md tells the why.
  *
  * A field reference belongs to the class when every name its value may come
  * from (sh_fieldref_deps: its own name, its rows' conditions, sources and
@@ -33,10 +33,8 @@ typedef struct sh_classkey {
 bool sh_classkey_add(sh_classkey *k, const sh_fieldref *ref);
 /* The event's class key (schema, plain flag and its own values of the key's
  * names, in the key's order) into buf; its length, or 0 when it does not fit
- * in cap (the event is then not classified). */
+ * in cap (the event is then not classified). Tables hash it with sh_hash. */
 size_t sh_classkey_of(const sh_classkey *k, const sh_event *e, uint8_t *buf, size_t cap);
-/* a hash of a key */
-uint32_t sh_classkey_hash(const uint8_t *key, size_t n);
 
 /* A filter as its class sees it: the largest subtrees that read only class
  * refs (evaluated for real on an event of the class), under the ANDs and ORs

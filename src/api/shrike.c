@@ -550,7 +550,7 @@ static void select_rules(const shrike *s, sh_event *e, uint8_t *active, shrike_w
                 sh_classtab_clear(w->tab);
                 w->serial = pl->serial;
             }
-            uint32_t h = sh_classkey_hash(w->key, n);
+            uint32_t h = sh_hash((const char *)w->key, n);
             cdec *d = sh_classtab_get(w->tab, w->key, n, h);
             if (!d) {
                 d = class_decide(s, pl, e, w);
