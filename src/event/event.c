@@ -65,9 +65,8 @@ void sh_event_grow(sh_event *e) {
 /* The field named name (hash is its sh_hash), added when absent: then the
  * name is copied into the arena. */
 static sh_field *get_or_add(sh_event *e, const char *name, size_t nlen, uint32_t hash, bool *created) {
-    if ((e->nfields + 1) * 2 > e->icap || e->nfields == e->fcap) sh_event_grow(e);
     uint32_t h;
-    sh_field *f = sh_event_probe(e, name, nlen, hash, &h);
+    sh_field *f = sh_event_probe_to_add(e, name, nlen, hash, &h);
     if (created) *created = f == NULL;
     if (f) return f;
     return sh_event_add_at(e, h, sh_arena_strndup(&e->arena, name, nlen), nlen, hash);
@@ -77,18 +76,23 @@ sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, 
     return get_or_add(e, name, nlen, sh_hash(name, nlen), created);
 }
 
+sh_event *sh_event_new_like(const sh_event *src, size_t bytes) {
+    sh_event *r = sh_event_new_sized(bytes);
+    r->schema = src->schema;
+    r->ts = src->ts;
+    r->ordinal = src->ordinal;
+    r->source = src->source;
+    r->line = src->line;
+    r->raw = src->raw;
+    r->raw_len = src->raw_len;
+    r->raw_kind = src->raw_kind;
+    return r;
+}
+
 sh_event *sh_event_borrow_own(const sh_event *e) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->nfields; i++) n += !e->fields[i]->derived;
-    sh_event *r = sh_event_new_sized(n * (sizeof(sh_field) + sizeof(sh_field *)));
-    r->schema = e->schema;
-    r->ts = e->ts;
-    r->ordinal = e->ordinal;
-    r->source = e->source;
-    r->line = e->line;
-    r->raw = e->raw;
-    r->raw_len = e->raw_len;
-    r->raw_kind = e->raw_kind;
+    sh_event *r = sh_event_new_like(e, n * (sizeof(sh_field) + sizeof(sh_field *)));
     if (!n) return r;
     r->fcap = n > FIRST_FIELDS ? n : FIRST_FIELDS;
     r->fields = sh_arena_alloc(&r->arena, r->fcap * sizeof *r->fields);

@@ -102,10 +102,13 @@ void sh_event_unref(sh_event *e);         /* frees at 0 */
  * the *_nocopy forms are used, whose memory must already live in the arena.
  * Adding to an existing name appends a value (multi-valued field). */
 sh_field *sh_event_field_get_or_add(sh_event *e, const char *name, size_t nlen, bool *created);
-/* A new event (refs 1) with e's own fields, not the derived ones, and its
- * origin (schema, time, ordinal, source, line, raw text): names, value
- * arrays and texts are borrowed from e, which must outlive it; what is
- * added or changed on the copy goes to its own arena. */
+/* A new event (refs 1) without fields, with room for about `bytes`, and
+ * src's origin: schema, time, ordinal, source, line and raw text (not
+ * copied: src must outlive it). */
+sh_event *sh_event_new_like(const sh_event *src, size_t bytes);
+/* sh_event_new_like(e) with e's own fields, not the derived ones: names,
+ * value arrays and texts are borrowed from e, which must outlive it; what
+ * is added or changed on the copy goes to its own arena. */
 sh_event *sh_event_borrow_own(const sh_event *e);
 void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v);
 static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
@@ -173,13 +176,20 @@ static inline __attribute__((always_inline)) sh_field *sh_event_add_at(sh_event 
     return f;
 }
 
+/* The field named name, else NULL and *slot where sh_event_add_at puts it
+ * (the event grown first if it has no room for one more field). */
+static inline __attribute__((always_inline)) sh_field *sh_event_probe_to_add(sh_event *e, const char *name, size_t nlen,
+                                                                             uint32_t hash, uint32_t *slot) {
+    if ((e->nfields + 1) * 2 > e->icap || e->nfields == e->fcap) sh_event_grow(e);
+    return sh_event_probe(e, name, nlen, hash, slot);
+}
+
 /* sh_event_field_get_or_add for a name that outlives every event
  * (sh_intern's, a field reference's, a reader's plan's): not copied; hash
  * is its sh_hash. Inline: the readers add every field through it. */
 static inline sh_field *sh_event_field_get_or_add_interned(sh_event *e, const char *name, size_t nlen, uint32_t hash) {
-    if ((e->nfields + 1) * 2 > e->icap || e->nfields == e->fcap) sh_event_grow(e);
     uint32_t h;
-    sh_field *f = sh_event_probe(e, name, nlen, hash, &h);
+    sh_field *f = sh_event_probe_to_add(e, name, nlen, hash, &h);
     return f ? f : sh_event_add_at(e, h, name, nlen, hash);
 }
 

@@ -47,17 +47,12 @@ static sh_event *row_of_event(const sh_event *e) { return sh_event_borrow_own(e)
 
 /* an empty row in the image of src: same time and origin data, plain or not */
 static sh_event *row_like(const sh_event *src, bool plain) {
-    sh_event *r = sh_event_new();
-    r->schema = src->schema;
-    r->ts = src->ts;
-    r->ordinal = src->ordinal;
-    r->source = src->source;
-    r->line = src->line;
+    sh_event *r = sh_event_new_like(src, 0);
     r->plain = plain || src->plain;
-    if (!r->plain) {
-        r->raw = src->raw;
-        r->raw_len = src->raw_len;
-        r->raw_kind = src->raw_kind;
+    if (r->plain) {           /* a table's or stats' row has no text of its own */
+        r->raw = NULL;
+        r->raw_len = 0;
+        r->raw_kind = SH_RAW_NONE;
     }
     return r;
 }
