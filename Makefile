@@ -66,7 +66,7 @@ $(BUILD)/gen/sigma_data.c: data/sigma_logsource.tsv data/sigma_fields.tsv
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' data/sigma_fields.tsv; \
 	   echo ';'; } > $@
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshrike.a tests/unit/test.h
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshrike.a tests/unit/test.h tests/unit/test_events.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libshrike.a $(LIBS) $(shell pkg-config --libs jansson 2>/dev/null)
 

@@ -12,23 +12,15 @@
 #include "input/json.h"
 #include "shrike/shrike.h"
 #include "test.h"
+#include "test_events.h"
 
 static const sh_fieldref *R(const char *name) { return sh_fieldref_get(name, strlen(name)); }
 static const sh_fieldref *RS(const char *name) { return sh_fieldref_get_view(name, strlen(name), SH_VIEW_SPLUNK); }
 
 /* an event from JSON written with ' for " */
 static sh_event *J(const char *json) {
-    char buf[2048];
-    size_t n = strlen(json);
-    for (size_t i = 0; i <= n; i++) buf[i] = json[i] == '\'' ? '"' : json[i];
-    sh_event *e = sh_event_new();
-    sh_json_opts o = {.unwrap = true};
-    sh_diag d;
-    sh_diag_clear(&d);
-    if (!sh_json_parse_event(buf, n, e, &o, &d)) {
-        fprintf(stderr, "bad test event %s: %s\n", buf, d.msg);
-        abort();
-    }
+    sh_event *e = test_event(json);
+    if (!e) abort();
     return e;
 }
 

@@ -13,6 +13,7 @@
 #include "input/json.h"
 #include "shrike/shrike.h"
 #include "test.h"
+#include "test_events.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -83,18 +84,8 @@ static void on_alert(void *ctx, const shrike_alert *a) {
 
 /* JSON written with ' for " */
 static void feed(run *r, const char *json) {
-    char buf[4096];
-    size_t n = strlen(json);
-    for (size_t i = 0; i <= n; i++) buf[i] = json[i] == '\'' ? '"' : json[i];
-    sh_event *e = sh_event_new();
-    sh_json_opts o = {.unwrap = true};
-    sh_diag d;
-    sh_diag_clear(&d);
-    if (!sh_json_parse_event(buf, n, e, &o, &d)) {
-        fprintf(stderr, "bad test event %s: %s\n", buf, d.msg);
-        sh_event_unref(e);
-        return;
-    }
+    sh_event *e = test_event(json);
+    if (!e) return;
     e->ordinal = ++r->ordinal;
     shrike_feed(r->s, e, on_alert, r);
     sh_event_unref(e);
