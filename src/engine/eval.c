@@ -463,25 +463,6 @@ static sh_tri eval_in(sh_eval *ev, const sh_ir *n, sh_event *e) {
 static void lowered_values(sh_eval *ev, const sh_ir *n, sh_event *e, sh_vals *out) {
     const sh_fieldref *c = n->ref;
     sh_field *f = sh_event_find(e, c->name, c->nlen, c->hash);
-    if (f && !f->derived) {
-        /* the event's own field of that name (a JSON key with the separator
-         * in it): not the cache; the values folded in scratch */
-        sh_vals a;
-        sh_ir_values(ev, n->args[0], e, &a);
-        sh_value *lv = sh_arena_alloc(&ev->scratch, (a.n ? a.n : 1) * sizeof *lv);
-        for (uint32_t i = 0; i < a.n; i++) {
-            lv[i] = a.v[i];
-            if (lv[i].type == SH_NULL) continue;
-            char *lo = sh_arena_alloc(&ev->scratch, 2 * (size_t)lv[i].len + 1);
-            size_t k = sh_utf8_lower(lv[i].s, lv[i].len, lo);
-            lo[k] = 0;
-            lv[i] = sh_value_str(lo, k);
-        }
-        out->v = lv;
-        out->n = a.n;
-        out->optional_null = false;
-        return;
-    }
     if (!f) {
         sh_vals a;
         sh_ir_values(ev, n->args[0], e, &a);

@@ -351,7 +351,9 @@ void sh_ir_lower_cache(sh_ir *n) {
     char name[600];
     if (f->cnlen + 7 > sizeof name) return;
     memcpy(name, f->cname, f->cnlen); /* per view: views may disagree on the values */
-    memcpy(name + f->cnlen, "\x1flower", 6);
+    /* a name no reader makes (0xff is never in UTF-8): an event's own field
+     * can never be taken for the cache */
+    memcpy(name + f->cnlen, "\xff" "lower", 6);
     n->ref = sh_fieldref_get(name, f->cnlen + 6);
     n->flags |= SH_IRF_LOWERED;
 }
