@@ -130,7 +130,7 @@ uint8_t *sh_event_memo_new(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t 
 }
 
 /* the second and later values of a field */
-void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v) {
+sh_value *sh_event_value_slot_more(sh_event *e, sh_field *f) {
     if (f->vals == &f->inl) {
         uint32_t cap = 4;
         sh_value *nv = sh_arena_alloc(&e->arena, cap * sizeof *nv);
@@ -144,7 +144,12 @@ void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v) {
         f->vals = nv;
         f->vcap = cap;
     }
-    f->vals[f->nvals++] = *v;
+    return &f->vals[f->nvals];
+}
+
+void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v) {
+    *sh_event_value_slot_more(e, f) = *v;
+    f->nvals++;
 }
 
 static sh_field *field_named(sh_event *e, const char *name) {
@@ -184,11 +189,6 @@ void sh_event_add_null(sh_event *e, const char *name) {
 }
 
 /* ---------------------------------------------------------------- values */
-
-sh_value sh_value_str(const char *s, size_t n) {
-    sh_value v = {.type = SH_STR, .s = s, .len = (uint32_t)n};
-    return v;
-}
 
 sh_value sh_value_int(sh_arena *a, int64_t i) {
     char tmp[24];

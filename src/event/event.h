@@ -120,6 +120,17 @@ static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *
     }
     sh_event_add_another_value(e, f, v);
 }
+/* Where f's next value goes, for a reader to write it in place and then
+ * count it (f->nvals++): f's inline slot for its first value, else the end
+ * of its array, grown when full (out of line). */
+sh_value *sh_event_value_slot_more(sh_event *e, sh_field *f);
+static inline sh_value *sh_event_value_slot(sh_event *e, sh_field *f) {
+    if (f->nvals == 0) {
+        f->vals = &f->inl;
+        return &f->inl;
+    }
+    return sh_event_value_slot_more(e, f);
+}
 /* The byte for number id in one of the event's memo tables (cmemo,
  * lmemo): made zeroed with `size` entries on first use; NULL past its end. */
 uint8_t *sh_event_memo_new(sh_event *e, uint8_t **tab, uint32_t *ntab, uint32_t size);
@@ -194,7 +205,10 @@ static inline sh_field *sh_event_field_get_or_add_interned(sh_event *e, const ch
 }
 
 /* value helpers */
-sh_value sh_value_str(const char *s, size_t n);   /* s not copied */
+static inline sh_value sh_value_str(const char *s, size_t n) {   /* s not copied */
+    sh_value v = {.type = SH_STR, .s = s, .len = (uint32_t)n};
+    return v;
+}
 sh_value sh_value_int(sh_arena *a, int64_t i);     /* text form allocated in a */
 sh_value sh_value_null(void);
 bool sh_value_is_true(const sh_value *v);

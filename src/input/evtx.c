@@ -252,8 +252,22 @@ static const uint16_t cp1252_hi[32] = {
 static const char hexu[] = "0123456789ABCDEF";
 static const char hexl[] = "0123456789abcdef";
 
-static sh_value mk_str(sh_event *e, const char *s, size_t n) {
-    return sh_value_str(sh_arena_strndup(&e->arena, s, n), n);
+/* Values are written member by member where they end up (a field's slot):
+ * a value built on the stack and copied as a whole is read back in 16-byte
+ * pieces just after its members were stored, which stalls. */
+static inline void put_val(sh_value *o, uint8_t type, int64_t i, double f, const char *s, uint32_t len) {
+    o->type = type;
+    o->b = false;
+    o->i = i;
+    o->f = f;
+    o->s = s;
+    o->len = len;
+}
+
+static inline void put_str(sh_value *o, const char *s, size_t n) { put_val(o, SH_STR, 0, 0, s, (uint32_t)n); }
+
+static void mk_str(sh_event *e, const char *s, size_t n, sh_value *o) {
+    put_str(o, sh_arena_strndup(&e->arena, s, n), n);
 }
 
 static const char digits2[201] =
@@ -291,39 +305,38 @@ static unsigned digits10(uint64_t u) {
 }
 
 /* the decimal text written straight into the arena */
-static sh_value mk_int(sh_event *e, int64_t v) {
+static void mk_int(sh_event *e, int64_t v, sh_value *out) {
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     size_t n = digits10(u) + (v < 0);
     char *o = sh_arena_alloc(&e->arena, n + 1);
     o[n] = 0;
     put_u64(o + n, u);
     if (v < 0) o[0] = '-';
-    sh_value r = {.type = SH_INT, .i = v, .f = (double)v, .s = o, .len = (uint32_t)n};
-    return r;
+    put_val(out, SH_INT, v, (double)v, o, (uint32_t)n);
 }
 
-static sh_value mk_uint(sh_event *e, uint64_t u) {
-    if (u <= INT64_MAX) return mk_int(e, (int64_t)u);
+static void mk_uint(sh_event *e, uint64_t u, sh_value *out) {
+    if (u <= INT64_MAX) { mk_int(e, (int64_t)u, out); return; }
     /* as the JSON reader keeps integers past int64: a float with the exact text */
     char tmp[24], *q = put_u64(tmp + sizeof tmp, u);
     size_t n = (size_t)(tmp + sizeof tmp - q);
-    sh_value r = {.type = SH_FLOAT, .i = 0, .f = (double)u, .s = sh_arena_strndup(&e->arena, q, n), .len = (uint32_t)n};
-    return r;
+    put_val(out, SH_FLOAT, 0, (double)u, sh_arena_strndup(&e->arena, q, n), (uint32_t)n);
 }
 
-static sh_value mk_hex(sh_event *e, uint64_t u) {
+static void mk_hex(sh_event *e, uint64_t u, sh_value *out) {
     char tmp[20], *q = tmp + sizeof tmp;
     do *--q = hexl[u & 15]; while (u >>= 4);
     *--q = 'x';
     *--q = '0';
-    return mk_str(e, q, (size_t)(tmp + sizeof tmp - q));
+    mk_str(e, q, (size_t)(tmp + sizeof tmp - q), out);
 }
 
-static sh_value mk_float(sh_event *e, double d, bool single) {
+static void mk_float(sh_event *e, double d, bool single, sh_value *out) {
     if (!isfinite(d)) {
         /* not a JSON number: keep it as text */
         const char *t = isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity";
-        return mk_str(e, t, strlen(t));
+        mk_str(e, t, strlen(t), out);
+        return;
     }
     char tmp[40];
     int n = 0;
@@ -331,19 +344,18 @@ static sh_value mk_float(sh_event *e, double d, bool single) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, d);
         if (single ? strtof(tmp, NULL) == (float)d : strtod(tmp, NULL) == d) break;
     }
-    sh_value r = {.type = SH_FLOAT, .f = d, .i = (d > -9.2e18 && d < 9.2e18) ? (int64_t)d : 0,
-                  .s = sh_arena_strndup(&e->arena, tmp, (size_t)n), .len = (uint32_t)n};
-    return r;
+    put_val(out, SH_FLOAT, (d > -9.2e18 && d < 9.2e18) ? (int64_t)d : 0, d,
+            sh_arena_strndup(&e->arena, tmp, (size_t)n), (uint32_t)n);
 }
 
-static sh_value mk_hexbytes(sh_event *e, const uint8_t *p, size_t n) {
+static void mk_hexbytes(sh_event *e, const uint8_t *p, size_t n, sh_value *out) {
     char *o = sh_arena_alloc(&e->arena, 2 * n + 1);
     for (size_t i = 0; i < n; i++) {
         o[2 * i] = hexu[p[i] >> 4];
         o[2 * i + 1] = hexu[p[i] & 15];
     }
     o[2 * n] = 0;
-    return sh_value_str(o, 2 * n);
+    put_str(out, o, 2 * n);
 }
 
 /* days since 1970-01-01 to a civil date (proleptic Gregorian) */
@@ -495,7 +507,7 @@ static size_t ascii16(const uint8_t *p, size_t n, char *o) {
  * block for ASCII text (most of it), else one with room for 3 bytes a unit.
  * A string value stops at its first NUL (stop_nul); element text (as
  * utf16_piece converts it) keeps NULs. */
-static sh_value mk_utf16(sh_event *e, const uint8_t *p, size_t units, bool stop_nul) {
+static void mk_utf16(sh_event *e, const uint8_t *p, size_t units, bool stop_nul, sh_value *out) {
     char *o = sh_arena_alloc(&e->arena, units + 1);
     size_t i = ascii16(p, units, o);
     if (i < units && (!stop_nul || rd16(p + 2 * i) != 0)) {
@@ -505,17 +517,10 @@ static sh_value mk_utf16(sh_event *e, const uint8_t *p, size_t units, bool stop_
         o = o2;
     }
     o[i] = 0;
-    return sh_value_str(o, i);
+    put_str(out, o, i);
 }
 
-static sh_value mk_str16(rd *r, sh_event *e, const uint8_t *p, size_t units) {
-    (void)r;
-    return mk_utf16(e, p, units, true);
-}
-
-static sh_value mk_text16(sh_event *e, const uint8_t *p, size_t units) { return mk_utf16(e, p, units, false); }
-
-static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
+static void mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n, sh_value *out) {
     conv_reserve(r, 3 * n + 1);
     char *o = r->conv.data, *o0 = o;
     for (size_t i = 0; i < n && p[i]; i++) {
@@ -524,98 +529,106 @@ static sh_value mk_ansi(rd *r, sh_event *e, const uint8_t *p, size_t n) {
         else if (u < 0x800) *o++ = (char)(0xc0 | (u >> 6)), *o++ = (char)(0x80 | (u & 0x3f));
         else *o++ = (char)(0xe0 | (u >> 12)), *o++ = (char)(0x80 | ((u >> 6) & 0x3f)), *o++ = (char)(0x80 | (u & 0x3f));
     }
-    return mk_str(e, o0, (size_t)(o - o0));
+    mk_str(e, o0, (size_t)(o - o0), out);
 }
 
-/* One scalar substitution value as a typed event value. False when the value
- * stands for nothing (NULL, an empty number, a handle). */
-static bool conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out)
+/* A scalar substitution value that stands for nothing (NULL, an empty
+ * number, a handle): no value. */
+static inline bool conv_nothing(uint8_t t, uint32_t n) {
+    if (t == VT_NULL || t == VT_EVTHANDLE || t == VT_EVTXML || t == VT_BINXML) return true;
+    return n == 0 && t != VT_STRING && t != VT_TEXT16 && t != VT_ANSI && t != VT_BINARY;
+}
+
+/* One scalar substitution value (not conv_nothing) as a typed event value at
+ * out. */
+static void conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out)
     __attribute__((noinline));
 
 /* the common types here, the others (with conv_rest's text buffer) apart */
-static bool conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
+static void conv(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
     switch (t) {
-    case VT_STRING: *out = mk_str16(r, e, p, n / 2); return true;
-    case VT_UINT8: if (n < 1) break; *out = mk_int(e, p[0]); return true;
-    case VT_UINT16: if (n < 2) break; *out = mk_int(e, rd16(p)); return true;
-    case VT_UINT32: if (n < 4) break; *out = mk_int(e, rd32(p)); return true;
-    case VT_INT32: if (n < 4) break; *out = mk_int(e, (int32_t)rd32(p)); return true;
-    case VT_INT64: if (n < 8) break; *out = mk_int(e, (int64_t)rd64(p)); return true;
-    case VT_TEXT16: *out = mk_text16(e, p, n / 2); return true;
-    case VT_HEX32: if (n < 4) break; *out = mk_hex(e, rd32(p)); return true;
-    case VT_HEX64: if (n < 8) break; *out = mk_hex(e, rd64(p)); return true;
+    case VT_STRING: mk_utf16(e, p, n / 2, true, out); return;
+    case VT_UINT8: if (n < 1) break; mk_int(e, p[0], out); return;
+    case VT_UINT16: if (n < 2) break; mk_int(e, rd16(p), out); return;
+    case VT_UINT32: if (n < 4) break; mk_int(e, rd32(p), out); return;
+    case VT_INT32: if (n < 4) break; mk_int(e, (int32_t)rd32(p), out); return;
+    case VT_INT64: if (n < 8) break; mk_int(e, (int64_t)rd64(p), out); return;
+    case VT_TEXT16: mk_utf16(e, p, n / 2, false, out); return;
+    case VT_HEX32: if (n < 4) break; mk_hex(e, rd32(p), out); return;
+    case VT_HEX64: if (n < 8) break; mk_hex(e, rd64(p), out); return;
     default: break;
     }
-    return conv_rest(r, e, t, p, n, out);
+    conv_rest(r, e, t, p, n, out);
 }
 
-static bool conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
+static void conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out) {
     char b[600];
-    if (t == VT_ANSI) { *out = mk_ansi(r, e, p, n); return true; }
-    if (t == VT_BINARY) { *out = mk_hexbytes(e, p, n); return true; }
-    if (n == 0) return false;
+    if (t == VT_ANSI) { mk_ansi(r, e, p, n, out); return; }
+    if (t == VT_BINARY) { mk_hexbytes(e, p, n, out); return; }
     switch (t) {
-    case VT_INT8: *out = mk_int(e, (int8_t)p[0]); return true;
-    case VT_UINT8: *out = mk_int(e, p[0]); return true;
-    case VT_INT16: if (n < 2) break; *out = mk_int(e, (int16_t)rd16(p)); return true;
-    case VT_UINT16: if (n < 2) break; *out = mk_int(e, rd16(p)); return true;
-    case VT_INT32: if (n < 4) break; *out = mk_int(e, (int32_t)rd32(p)); return true;
-    case VT_UINT32: if (n < 4) break; *out = mk_int(e, rd32(p)); return true;
-    case VT_INT64: if (n < 8) break; *out = mk_int(e, (int64_t)rd64(p)); return true;
-    case VT_UINT64: if (n < 8) break; *out = mk_uint(e, rd64(p)); return true;
+    case VT_INT8: mk_int(e, (int8_t)p[0], out); return;
+    case VT_UINT8: mk_int(e, p[0], out); return;
+    case VT_INT16: if (n < 2) break; mk_int(e, (int16_t)rd16(p), out); return;
+    case VT_UINT16: if (n < 2) break; mk_int(e, rd16(p), out); return;
+    case VT_INT32: if (n < 4) break; mk_int(e, (int32_t)rd32(p), out); return;
+    case VT_UINT32: if (n < 4) break; mk_int(e, rd32(p), out); return;
+    case VT_INT64: if (n < 8) break; mk_int(e, (int64_t)rd64(p), out); return;
+    case VT_UINT64: if (n < 8) break; mk_uint(e, rd64(p), out); return;
     case VT_REAL32: {
         if (n < 4) break;
         uint32_t w = rd32(p);
         float f;
         memcpy(&f, &w, 4);
-        *out = mk_float(e, f, true);
-        return true;
+        mk_float(e, f, true, out);
+        return;
     }
     case VT_REAL64: {
         if (n < 8) break;
         uint64_t w = rd64(p);
         double d;
         memcpy(&d, &w, 8);
-        *out = mk_float(e, d, false);
-        return true;
+        mk_float(e, d, false, out);
+        return;
     }
     case VT_BOOL: {
         uint32_t v = n >= 4 ? rd32(p) : n >= 2 ? rd16(p) : p[0];
-        sh_value bv = {.type = SH_BOOL, .b = v != 0, .i = v != 0, .s = v ? "true" : "false", .len = v ? 4 : 5};
-        *out = bv;
-        return true;
+        put_val(out, SH_BOOL, v != 0, 0, v ? "true" : "false", v ? 4 : 5);
+        out->b = v != 0;
+        return;
     }
     case VT_GUID: {
         if (n < 16) break;
         char *o = sh_arena_alloc(&e->arena, 39);
         o[fmt_guid(o, p)] = 0;
-        *out = sh_value_str(o, 38);
-        return true;
+        put_str(out, o, 38);
+        return;
     }
     case VT_SIZET:
-        if (n == 4) { *out = mk_hex(e, rd32(p)); return true; }
-        if (n == 8) { *out = mk_hex(e, rd64(p)); return true; }
+        if (n == 4) { mk_hex(e, rd32(p), out); return; }
+        if (n == 8) { mk_hex(e, rd64(p), out); return; }
         break;
-    case VT_FILETIME: if (n < 8) break; *out = mk_str(e, b, fmt_filetime(b, rd64(p))); return true;
+    case VT_FILETIME: {
+        if (n < 8) break;
+        char *o = sh_arena_alloc(&e->arena, 41);
+        size_t k = fmt_filetime(o, rd64(p));
+        o[k] = 0;
+        put_str(out, o, k);
+        return;
+    }
     case VT_SYSTIME: {
         if (n < 16) break;
         unsigned ms = rd16(p + 14);
-        *out = mk_str(e, b, fmt_time(b, rd16(p), rd16(p + 2) % 100, rd16(p + 6) % 100, rd16(p + 8) % 100,
-                                     rd16(p + 10) % 100, rd16(p + 12) % 100, (ms % 1000) * 1000));
-        return true;
+        mk_str(e, b,
+               fmt_time(b, rd16(p), rd16(p + 2) % 100, rd16(p + 6) % 100, rd16(p + 8) % 100, rd16(p + 10) % 100,
+                        rd16(p + 12) % 100, (ms % 1000) * 1000),
+               out);
+        return;
     }
-    case VT_SID: if (!sid_size(p, n)) break; *out = mk_str(e, b, fmt_sid(b, p)); return true;
-    case VT_HEX32: if (n < 4) break; *out = mk_hex(e, rd32(p)); return true;
-    case VT_HEX64: if (n < 8) break; *out = mk_hex(e, rd64(p)); return true;
-    case VT_NULL:
-    case VT_EVTHANDLE:
-    case VT_EVTXML:
-    case VT_BINXML: return false;
+    case VT_SID: if (!sid_size(p, n)) break; mk_str(e, b, fmt_sid(b, p), out); return;
     default: break;
     }
     /* a value too short for its type, or of an unknown type: keep the bytes */
-    *out = mk_hexbytes(e, p, n);
-    return true;
+    mk_hexbytes(e, p, n, out);
 }
 
 static uint32_t fixed_width(uint8_t t) {
@@ -641,7 +654,7 @@ static uint32_t each_item(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint3
         uint32_t units = n / 2, s = 0;
         for (uint32_t i = 0; i <= units; i++) {
             if (i == units ? i > s : rd16(p + 2 * i) == 0) {
-                v = mk_str16(r, e, p + 2 * s, i - s);
+                mk_utf16(e, p + 2 * s, i - s, true, &v);
                 add(r, e, ctx, &v);
                 count++;
                 s = i + 1;
@@ -653,7 +666,7 @@ static uint32_t each_item(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint3
         uint32_t s = 0;
         for (uint32_t i = 0; i <= n; i++) {
             if (i == n ? i > s : p[i] == 0) {
-                v = mk_ansi(r, e, p + s, i - s);
+                mk_ansi(r, e, p + s, i - s, &v);
                 add(r, e, ctx, &v);
                 count++;
                 s = i + 1;
@@ -663,20 +676,21 @@ static uint32_t each_item(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint3
         uint32_t o = 0;
         size_t k;
         while (o < n && (k = sid_size(p + o, n - o)) != 0) {
-            if (conv(r, e, VT_SID, p + o, (uint32_t)k, &v)) add(r, e, ctx, &v), count++;
+            conv(r, e, VT_SID, p + o, (uint32_t)k, &v);
+            add(r, e, ctx, &v), count++;
             o += (uint32_t)k;
         }
     } else if (b == VT_SIZET) {
         uint32_t w = n % 8 == 0 ? 8 : 4;
         for (uint32_t o = 0; o + w <= n; o += w)
-            if (conv(r, e, VT_SIZET, p + o, w, &v)) add(r, e, ctx, &v), count++;
+            conv(r, e, VT_SIZET, p + o, w, &v), add(r, e, ctx, &v), count++;
     } else {
         uint32_t w = fixed_width(b);
         if (!w) {
-            if (n && conv(r, e, b, p, n, &v)) add(r, e, ctx, &v), count++;
+            if (!conv_nothing(b, n)) conv(r, e, b, p, n, &v), add(r, e, ctx, &v), count++;
         } else {
             for (uint32_t o = 0; o + w <= n; o += w)
-                if (conv(r, e, b, p + o, w, &v)) add(r, e, ctx, &v), count++;
+                if (!conv_nothing(b, w)) conv(r, e, b, p + o, w, &v), add(r, e, ctx, &v), count++;
         }
     }
     return count;
@@ -1766,13 +1780,14 @@ static bool all_digits(const char *s, uint32_t n) {
     return true;
 }
 
-static inline void add_value(sh_event *e, sh_field *f, sh_value *v, uint8_t flags) {
+/* counts the value written at f's slot v (sh_event_value_slot) */
+static inline void add_value(sh_field *f, sh_value *v, uint8_t flags) {
     if ((flags & F_NUM) && v->type == SH_STR && all_digits(v->s, v->len)) {
         v->type = SH_INT;
         v->i = strtoll(v->s, NULL, 10);
         v->f = (double)v->i;
     }
-    sh_event_add_value(e, f, v);
+    f->nvals++;
 }
 
 static sh_field *op_field(sh_event *e, const op *o) {
@@ -1822,7 +1837,10 @@ static bool render(rd *r, sh_event *e, const op *o, const piece *pcs, uint32_t n
             sh_buf_free(&items);
         } else {
             sh_value sv;
-            if (conv(r, e, v.type, v.p, v.size, &sv)) sh_buf_put(out, sv.s, sv.len);
+            if (!conv_nothing(v.type, v.size)) {
+                conv(r, e, v.type, v.p, v.size, &sv);
+                sh_buf_put(out, sv.s, sv.len);
+            }
         }
     }
     return true;
@@ -1855,13 +1873,14 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
                 }
                 continue;
             }
-            sh_value sv;
-            if (!conv(r, e, v.type, v.p, v.size, &sv)) {
+            if (conv_nothing(v.type, v.size)) {
                 absent(e, o, NULL);
                 continue;
             }
             sh_field *f = op_field(e, o);
-            add_value(e, f, &sv, o->flags);
+            sh_value *sv = sh_event_value_slot(e, f);
+            conv(r, e, v.type, v.p, v.size, sv);
+            add_value(f, sv, o->flags);
             if ((o->flags & F_TS) && v.type == VT_FILETIME && v.size >= 8 && f->nvals == 1)
                 r->ts = filetime_us_ns(rd64(v.p));
             continue;
@@ -1874,8 +1893,10 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
         if (o->npc == 1 && pc->kind == PK_TEXT && !o->nnc) {
             /* static text (elements without a template) */
             if (o->name) {
-                sh_value sv = mk_str(e, pc->s, pc->len);
-                add_value(e, op_field(e, o), &sv, o->flags);
+                sh_field *f = op_field(e, o);
+                sh_value *sv = sh_event_value_slot(e, f);
+                mk_str(e, pc->s, pc->len, sv);
+                add_value(f, sv, o->flags);
             }
             continue;
         }
@@ -1897,8 +1918,9 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
             }
             if (ok && (any || ((o->flags & F_EMPTY) && !(o->flags & F_OPTELEM)))) {
                 sh_field *f = sh_event_field_get_or_add(e, name, nlen, NULL);
-                sh_value sv = mk_str(e, text.data ? text.data : "", text.len);
-                add_value(e, f, &sv, o->flags);
+                sh_value *sv = sh_event_value_slot(e, f);
+                mk_str(e, text.data ? text.data : "", text.len, sv);
+                add_value(f, sv, o->flags);
             }
             tb[1] = nb;
         }
