@@ -169,6 +169,28 @@ static bool atoms_eq(const sh_ir *n, atoms *out, sh_arena *ar) {
     return true;
 }
 
+/* A regex test: the literals its matches cannot do without (rxlit.c), as
+ * substrings, when every regex of the node has them. */
+static bool atoms_regex(const sh_ir *n, atoms *out, sh_arena *ar) {
+    const sh_rxset *rx = n->rx;
+    if (!rx || !rx->n || !rx->pats || (n->flags & SH_IRF_NEGATE) || n->nargs < 1 || !plain_field(n->args[0]))
+        return false;
+    const sh_fieldref *ref = n->args[0]->ref;
+    size_t mark = out->n;
+    for (uint32_t i = 0; i < rx->n; i++) {
+        const char **lits;
+        uint32_t *lens, nl;
+        bool ok = sh_regex_needs(rx->pats[i], rx->lens[i], rx->caseless, rx->extended, ar, &lits, &lens, &nl);
+        for (uint32_t k = 0; ok && k < nl; k++) ok = lens[k] >= MIN_SUB;
+        if (!ok) {
+            out->n = mark;
+            return false;
+        }
+        for (uint32_t k = 0; k < nl; k++) atoms_push_kind(out, ref, lits[k], lens[k], ar, true);
+    }
+    return true;
+}
+
 static void atoms_free(atoms *as) { free(as->a); }
 
 static void set_weak(atoms *as) {
@@ -221,6 +243,7 @@ static bool atoms_of(const sh_ir *n, atoms *out, sh_arena *ar, int depth) {
             if (!atoms_of(n->args[i], out, ar, depth + 1)) return false;
         return n->nargs > 0;
     case SH_IR_WILDCARD: return atoms_wild(n, out, ar);
+    case SH_IR_REGEX: return atoms_regex(n, out, ar);
     case SH_IR_IN: return atoms_in(n, out, ar);
     case SH_IR_CMP: return atoms_eq(n, out, ar);
     default: return false;

@@ -187,6 +187,10 @@ sh_ir *sh_ir_regex_opts(sh_irpool *p, sh_ir *subject, const char *const *pats,
     if (opts & PCRE2_CASELESS) node->flags |= SH_IRF_CI;
     sh_rxset *r = sh_arena_zalloc(&p->arena, sizeof *r);
     r->codes = sh_arena_zalloc(&p->arena, (n ? n : 1) * sizeof *r->codes);
+    r->pats = sh_arena_zalloc(&p->arena, (n ? n : 1) * sizeof *r->pats);
+    r->lens = sh_arena_zalloc(&p->arena, (n ? n : 1) * sizeof *r->lens);
+    r->caseless = (opts & PCRE2_CASELESS) != 0;
+    r->extended = (opts & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE | PCRE2_LITERAL)) != 0;
     opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
     for (uint32_t i = 0; i < n; i++) {
         int err;
@@ -201,6 +205,8 @@ sh_ir *sh_ir_regex_opts(sh_irpool *p, sh_ir *subject, const char *const *pats,
         if (jit_wanted()) pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* best effort: interpreter otherwise */
         pool_keep_code(p, c);
         r->codes[i] = c;
+        r->pats[i] = sh_arena_strndup(&p->arena, pats[i], lens[i]);
+        r->lens[i] = lens[i];
     }
     r->n = n;
     node->rx = r;

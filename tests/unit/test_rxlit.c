@@ -1,0 +1,98 @@
+/* test_rxlit.c: the literals a regex cannot match without (engine/rxlit.c),
+ * exactly, for the shapes rules use, and none where the pattern may match
+ * without any or is not read there. */
+#include <string.h>
+
+#include "engine/ir.h"
+#include "test.h"
+
+/* the literals as "a|b|c" (in the order found), "-" when none */
+static const char *L(const char *pat, bool caseless) {
+    static char out[2048];
+    sh_arena a;
+    sh_arena_init(&a);
+    const char **lits;
+    uint32_t *lens, n;
+    if (!sh_regex_needs(pat, strlen(pat), caseless, false, &a, &lits, &lens, &n)) {
+        sh_arena_free(&a);
+        return "-";
+    }
+    size_t o = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i) out[o++] = '|';
+        memcpy(out + o, lits[i], lens[i]);
+        o += lens[i];
+    }
+    out[o] = 0;
+    sh_arena_free(&a);
+    return out;
+}
+
+TEST(plain_text) {
+    CHECK_STR(L("signtool", false), "signtool");
+    CHECK_STR(L("signtool\\.exe$", false), "signtool.exe");
+    CHECK_STR(L("^cmd\\.exe", false), "cmd.exe");
+    CHECK_STR(L("a\\\\b", false), "a\\b");
+    CHECK_STR(L("\\x41BC", false), "ABC");
+    CHECK_STR(L("\\Qa.b*c\\E", false), "a.b*c");
+    CHECK_STR(L("tab\\there", false), "tab\there");
+}
+
+TEST(alternatives) {
+    CHECK_STR(L("(signtool\\.exe|certutil\\.exe)", false), "signtool.exe|certutil.exe");
+    /* the pack's companion search: the optional backslash multiplies out */
+    CHECK_STR(L("(^|\\\\)(signtool|certutil)\\.exe$", false),
+              "signtool.exe|certutil.exe|\\signtool.exe|\\certutil.exe");
+    CHECK_STR(L("(\\-sign|/sign)", false), "-sign|/sign");
+    CHECK_STR(L("abc|def", false), "abc|def");
+    CHECK_STR(L("(?:root|trustedpublisher|authroot)", false), "root|trustedpublisher|authroot");
+    /* a branch that may match nothing leaves nothing required */
+    CHECK_STR(L("abc|", false), "-");
+    CHECK_STR(L("abc|.", false), "-");
+    CHECK_STR(L("(abc)?", false), "-");
+}
+
+TEST(best_part) {
+    /* the longest known run around unknown parts */
+    CHECK_STR(L("a.*bcdef.*gh", false), "bcdef");
+    CHECK_STR(L("\\d+\\.exe", false), ".exe");
+    CHECK_STR(L("[a-z]+powershell\\s", false), "powershell");
+    CHECK_STR(L("(x|y)+abc", false), "abc");
+    CHECK_STR(L("(abcd)+", false), "abcd");
+    CHECK_STR(L("ab{2}c", false), "abbc");
+    CHECK_STR(L("a[.]exe", false), "a.exe");
+    CHECK_STR(L("(?i)mimikatz", false), "mimi");
+    CHECK_STR(L("(?<name>abc)def", false), "abcdef");
+    CHECK_STR(L("abc(?=def)", false), "abc");
+    CHECK_STR(L("foo(?!bar)baz", false), "foobaz");
+}
+
+TEST(none) {
+    CHECK_STR(L(".*", false), "-");
+    CHECK_STR(L("a|b", false), "a|b");
+    CHECK_STR(L("[abc]+", false), "-");
+    CHECK_STR(L("", false), "-");
+    CHECK_STR(L("(?x) a b c", false), "-");        /* extended mode: not read */
+    CHECK_STR(L("\\k<n>abc", false), "-");
+    CHECK_STR(L("(?(1)a|b)", false), "-");
+    CHECK_STR(L("abc(", false), "-");
+    CHECK_STR(L("abc)", false), "-");
+    CHECK_STR(L("a{,3}bcd", false), "-");           /* a literal brace in PCRE2 10.42 */
+}
+
+TEST(caseless) {
+    /* K and S have case variants outside ASCII: runs without them */
+    CHECK_STR(L("signtool\\.exe", true), "igntool.exe");
+    CHECK_STR(L("certutil", true), "certutil");
+    CHECK_STR(L("invoke-mimikatz", true), "e-mimi");
+    CHECK_STR(L("sks", true), "-");
+}
+
+int main(void) {
+    RUN(plain_text);
+    RUN(alternatives);
+    RUN(best_part);
+    RUN(none);
+    RUN(caseless);
+    TEST_MAIN_END();
+}
