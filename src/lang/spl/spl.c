@@ -1066,20 +1066,216 @@ static const char *const *q_warnings(const sh_query *qq) {
     return (const char *const *)q->warnings;
 }
 
-/* the searches that read events: the main one and each append's */
-static void collect_filters(const spl_pipe *p, const sh_ir **out, uint32_t max, uint32_t *n) {
-    if (*n < max) {
-        const spl_cond *c = p->cmds[0]->cond;
-        out[(*n)++] = c && c->kind == SC_IR ? c->ir : NULL;
+/* ---------------------------------------------------------------- pushdown
+ *
+ * What a pipeline requires of an event, for the engine's literal prefilter
+ * and event classes: its first search, and what the streaming commands after
+ * it let through, followed as far as rows are still the event's own fields
+ * plus what eval made of them. A `where match(X, "regex")` whose X is, through
+ * earlier evals, lower/upper/coalesce of event fields, requires one of those
+ * fields to contain (case-insensitively) one of the literals the regex cannot
+ * match without (rxlit.c). The condition is necessary, not sufficient: an
+ * event failing it could not have made a row past that point, and one
+ * passing it still runs the whole pipeline. */
+
+#define ENV_MAX 128
+
+typedef struct nenv {
+    const char *name[ENV_MAX];
+    const sh_ir *expr[ENV_MAX];
+    uint32_t n;
+    bool full;                  /* an eval past ENV_MAX: stop following */
+} nenv;
+
+/* the latest of the first `upto` evals that gave name, or -1 */
+static int env_find(const nenv *env, uint32_t upto, const char *name, uint32_t nlen) {
+    for (uint32_t i = upto; i-- > 0;)
+        if (strlen(env->name[i]) == nlen && memcmp(env->name[i], name, nlen) == 0) return (int)i;
+    return -1;
+}
+
+/* the event fields whose text x is made of, case aside (lower, upper,
+ * coalesce of fields through evals); false when x is anything else */
+static bool text_sources(const nenv *env, uint32_t upto, const sh_ir *x, const sh_fieldref **out, uint32_t *n,
+                         uint32_t max, int depth) {
+    if (!x || depth > 32) return false;
+    if (x->kind == SH_IR_FIELD) {
+        if (!x->ref) return false;
+        int k = env_find(env, upto, x->ref->name, x->ref->nlen);
+        if (k >= 0) return text_sources(env, (uint32_t)k, env->expr[k], out, n, max, depth + 1);
+        for (uint32_t i = 0; i < *n; i++)
+            if (out[i] == x->ref) return true;
+        if (*n == max) return false;
+        out[(*n)++] = x->ref;
+        return true;
+    }
+    if (x->kind != SH_IR_FUNC) return false;
+    if ((x->op == SH_FN_SPL_LOWER || x->op == SH_FN_SPL_UPPER) && x->nargs == 1)
+        return text_sources(env, upto, x->args[0], out, n, max, depth + 1);
+    if (x->op == SH_FN_SPL_COALESCE && x->nargs > 0) {
+        for (uint32_t i = 0; i < x->nargs; i++)
+            if (!text_sources(env, upto, x->args[i], out, n, max, depth + 1)) return false;
+        return true;
+    }
+    return false;
+}
+
+static sh_ir *ir_join(sh_irpool *pool, sh_ir_kind kind, sh_ir **parts, uint32_t n) {
+    if (n == 1) return parts[0];
+    sh_ir *j = sh_ir_new(pool, kind, n);
+    for (uint32_t i = 0; i < n; i++) j->args[i] = parts[i];
+    return j;
+}
+
+/* `field contains one of lits`, case-insensitively, for each source field, OR-ed */
+static sh_ir *contains_any(sh_irpool *pool, const sh_fieldref *const *src, uint32_t nsrc, const char *const *lits,
+                           const uint32_t *lens, uint32_t nl) {
+    const char **pats = sh_arena_alloc(&pool->arena, nl * sizeof *pats);
+    uint32_t *plens = sh_arena_alloc(&pool->arena, nl * sizeof *plens);
+    for (uint32_t i = 0; i < nl; i++) {
+        /* a wildcard pattern cannot spell '*' or '?': the longest run without */
+        uint32_t bs = 0, bl = 0;
+        for (uint32_t k = 0; k < lens[i];) {
+            uint32_t e = k;
+            while (e < lens[i] && lits[i][e] != '*' && lits[i][e] != '?') e++;
+            if (e - k > bl) bs = k, bl = e - k;
+            k = e + 1;
+        }
+        if (!bl) return NULL;
+        char *t = sh_arena_alloc(&pool->arena, (size_t)bl + 3);
+        t[0] = '*';
+        memcpy(t + 1, lits[i] + bs, bl);
+        t[bl + 1] = '*';
+        t[bl + 2] = 0;
+        pats[i] = t;
+        plens[i] = bl + 2;
+    }
+    sh_ir *parts[16];
+    for (uint32_t i = 0; i < nsrc; i++) {
+        sh_ir *f = sh_ir_new(pool, SH_IR_FIELD, 0);
+        f->ref = src[i];
+        parts[i] = sh_ir_wildcard(pool, f, pats, plens, nl, true);
+    }
+    return ir_join(pool, SH_IR_OR, parts, nsrc);
+}
+
+/* what a where expression requires of the event, or NULL */
+static sh_ir *expr_nec(sh_irpool *pool, const nenv *env, const sh_ir *x, int depth) {
+    if (!x || depth > 32) return NULL;
+    if (x->kind == SH_IR_AND || x->kind == SH_IR_OR) {
+        sh_ir *parts[64];
+        uint32_t n = 0;
+        if (x->nargs > 64) return NULL;
+        for (uint32_t i = 0; i < x->nargs; i++) {
+            sh_ir *p = expr_nec(pool, env, x->args[i], depth + 1);
+            if (p) parts[n++] = p;
+            else if (x->kind == SH_IR_OR) return NULL;     /* a branch that requires nothing */
+        }
+        return n ? ir_join(pool, (sh_ir_kind)x->kind, parts, n) : NULL;
+    }
+    if (x->kind != SH_IR_REGEX || (x->flags & SH_IRF_NEGATE) || x->nargs != 1 || !x->rx || x->rx->n != 1 ||
+        !x->rx->pats)
+        return NULL;
+    const sh_fieldref *src[16];
+    uint32_t nsrc = 0;
+    if (!text_sources(env, env->n, x->args[0], src, &nsrc, 16, 0) || !nsrc) return NULL;
+    const char **lits;
+    uint32_t *lens, nl;
+    if (!sh_regex_needs(x->rx->pats[0], x->rx->lens[0], x->rx->caseless, x->rx->extended, &pool->arena, &lits, &lens,
+                        &nl))
+        return NULL;
+    return contains_any(pool, src, nsrc, lits, lens, nl);
+}
+
+/* whether x reads a name an eval made */
+static bool reads_env(const nenv *env, const sh_ir *x, int depth) {
+    if (!x) return false;
+    if (depth > 64) return true;
+    if (x->kind == SH_IR_FIELD && x->ref && env_find(env, env->n, x->ref->name, x->ref->nlen) >= 0) return true;
+    if (x->kind == SH_IR_ANYFIELD) return env->n > 0;
+    for (uint32_t i = 0; i < x->nargs; i++)
+        if (reads_env(env, x->args[i], depth + 1)) return true;
+    return false;
+}
+
+static sh_ir *pipe_nec(sh_irpool *pool, const spl_pipe *p, nenv *env, int depth);
+
+/* what a search condition requires, or NULL */
+static sh_ir *cond_nec(sh_irpool *pool, const spl_cond *c, nenv *env, int depth) {
+    if (!c || depth > 16) return NULL;
+    switch (c->kind) {
+    case SC_IR: return reads_env(env, c->ir, 0) ? NULL : c->ir;
+    case SC_AND:
+    case SC_OR: {
+        sh_ir *parts[64];
+        uint32_t n = 0;
+        if (c->nargs > 64) return NULL;
+        for (uint32_t i = 0; i < c->nargs; i++) {
+            sh_ir *p = cond_nec(pool, c->args[i], env, depth + 1);
+            if (p) parts[n++] = p;
+            else if (c->kind == SC_OR) return NULL;
+        }
+        return n ? ir_join(pool, c->kind == SC_AND ? SH_IR_AND : SH_IR_OR, parts, n) : NULL;
+    }
+    case SC_SUB: {
+        /* the subsearch runs on a copy of the row: the evals so far hold */
+        nenv sub = *env;
+        return pipe_nec(pool, c->sub, &sub, depth + 1);
+    }
+    case SC_NOT: return NULL;
+    }
+    return NULL;
+}
+
+/* the AND of what the pipeline's commands require of an event, as far as
+ * rows are still the event's fields and what eval made of them; NULL when
+ * nothing */
+static sh_ir *pipe_nec(sh_irpool *pool, const spl_pipe *p, nenv *env, int depth) {
+    sh_ir *parts[64];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n && n < 64; i++) {
+        const spl_cmd *c = p->cmds[i];
+        sh_ir *x = NULL;
+        if (c->kind == C_SEARCH) {
+            x = cond_nec(pool, c->cond, env, depth);
+        } else if (c->kind == C_WHERE) {
+            x = expr_nec(pool, env, c->expr, 0);
+        } else if (c->kind == C_EVAL) {
+            for (uint32_t k = 0; k < c->n && !env->full; k++) {
+                if (env->n == ENV_MAX) { env->full = true; break; }
+                env->name[env->n] = c->names[k];
+                env->expr[env->n++] = c->exprs[k];
+            }
+            if (env->full) break;
+        } else {
+            /* table, rename, stats, append ...: rows are no longer the event's */
+            break;
+        }
+        if (x) parts[n++] = x;
+    }
+    return n ? ir_join(pool, SH_IR_AND, parts, n) : NULL;
+}
+
+/* the searches that read events: the main one and each append's, with what
+ * the rest of their pipeline requires (q->need, made when compiled) */
+static void collect_needs(spl_q *q, const spl_pipe *p) {
+    if (q->nneed < SPL_NEED_MAX) {
+        nenv env = {.n = 0};
+        sh_ir *x = pipe_nec(&q->pool, p, &env, 0);
+        if (x) sh_ir_finalize(&q->pool, x);
+        q->need[q->nneed++] = x;
+    } else {
+        q->need[SPL_NEED_MAX - 1] = NULL;   /* too many searches: the last entry takes any event */
     }
     for (uint32_t i = 0; i < p->n; i++)
-        if (p->cmds[i]->sub) collect_filters(p->cmds[i]->sub, out, max, n);
+        if (p->cmds[i]->sub && (p->cmds[i]->kind == C_APPEND || p->cmds[i]->kind == C_APPENDCOLS))
+            collect_needs(q, p->cmds[i]->sub);
 }
 
 static uint32_t q_filters(const sh_query *qq, const sh_ir **out, uint32_t max) {
     const spl_q *q = (const spl_q *)qq;
     uint32_t n = 0;
-    collect_filters(q->main, out, max, &n);
+    for (uint32_t i = 0; i < q->nneed && n < max; i++) out[n++] = q->need[i];
     return n;
 }
 
@@ -1135,6 +1331,7 @@ static sh_query *fe_compile(void *ctx, const sh_rule *r, sh_diag *d) {
         return NULL;
     }
     finalize_pipe(&q->pool, q->main);
+    collect_needs(q, q->main);
     q->can_stop = !has_subs(q->main);
     return &q->base;
 }

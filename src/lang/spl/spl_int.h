@@ -12,6 +12,8 @@
 #include "engine/query.h"
 
 typedef struct spl_pipe spl_pipe;
+
+#define SPL_NEED_MAX 64                 /* searches reading events whose needs are told */
 typedef struct spl_q spl_q;
 
 /* A search expression: IR leaves joined by boolean nodes, kept as a tree of
@@ -112,6 +114,10 @@ struct spl_q {
     char *rule;                         /* the rule's id or path, for run-time notes */
     char **notes;                       /* limits hit in this run, reported at finish */
     uint32_t nnotes;
+    const sh_ir *need[SPL_NEED_MAX];    /* per search that reads events (the main one, each
+                                         * append's): what its pipeline requires of an event
+                                         * (spl.c, pushdown), NULL when it takes any */
+    uint32_t nneed;
 };
 
 /* parse.c */
