@@ -304,8 +304,28 @@ static unsigned digits10(uint64_t u) {
     }
 }
 
-/* the decimal text written straight into the arena */
+/* The decimal texts of 0 to SMALL_INTS-1, NUL-terminated, SMALL_W bytes
+ * apart: most integers of an event (Level, Task, Opcode, Version, EventID,
+ * LogonType ...) are small, and their text is shared, not written. */
+#define SMALL_INTS 10000
+#define SMALL_W 5
+static char small_ints[SMALL_INTS * SMALL_W];
+
+__attribute__((constructor)) static void small_ints_init(void) {
+    for (unsigned i = 0; i < SMALL_INTS; i++) {
+        char *o = small_ints + i * SMALL_W;
+        unsigned n = digits10(i);
+        put_u64(o + n, i);
+        o[n] = 0;
+    }
+}
+
+/* the decimal text written straight into the arena (or shared) */
 static void mk_int(sh_event *e, int64_t v, sh_value *out) {
+    if ((uint64_t)v < SMALL_INTS) {
+        put_val(out, SH_INT, v, (double)v, small_ints + v * SMALL_W, 1u + (v >= 10) + (v >= 100) + (v >= 1000));
+        return;
+    }
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
     size_t n = digits10(u) + (v < 0);
     char *o = sh_arena_alloc(&e->arena, n + 1);
@@ -323,12 +343,27 @@ static void mk_uint(sh_event *e, uint64_t u, sh_value *out) {
     put_val(out, SH_FLOAT, 0, (double)u, sh_arena_strndup(&e->arena, q, n), (uint32_t)n);
 }
 
+/* the two lower-case hex digits of each byte */
+static char hex2[513], hex2u[513];
+
+__attribute__((constructor)) static void hex2_init(void) {
+    for (unsigned i = 0; i < 256; i++) {
+        hex2[2 * i] = hexl[i >> 4], hex2[2 * i + 1] = hexl[i & 15];
+        hex2u[2 * i] = hexu[i >> 4], hex2u[2 * i + 1] = hexu[i & 15];
+    }
+}
+
+/* "0x" and the lower-case hex digits, written straight into the arena */
 static void mk_hex(sh_event *e, uint64_t u, sh_value *out) {
-    char tmp[20], *q = tmp + sizeof tmp;
-    do *--q = hexl[u & 15]; while (u >>= 4);
-    *--q = 'x';
-    *--q = '0';
-    mk_str(e, q, (size_t)(tmp + sizeof tmp - q), out);
+    unsigned nd = u ? (unsigned)(67 - __builtin_clzll(u)) / 4 : 1;
+    char *o = sh_arena_alloc(&e->arena, nd + 3);
+    o[0] = '0';
+    o[1] = 'x';
+    o[nd + 2] = 0;
+    char *q = o + nd + 2;
+    for (; q - o >= 4; u >>= 8) q -= 2, memcpy(q, hex2 + 2 * (u & 255), 2);
+    if (q > o + 2) *--q = hexl[u & 15];
+    put_str(out, o, nd + 2);
 }
 
 static void mk_float(sh_event *e, double d, bool single, sh_value *out) {
@@ -350,10 +385,7 @@ static void mk_float(sh_event *e, double d, bool single, sh_value *out) {
 
 static void mk_hexbytes(sh_event *e, const uint8_t *p, size_t n, sh_value *out) {
     char *o = sh_arena_alloc(&e->arena, 2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        o[2 * i] = hexu[p[i] >> 4];
-        o[2 * i + 1] = hexu[p[i] & 15];
-    }
+    for (size_t i = 0; i < n; i++) memcpy(o + 2 * i, hex2u + 2 * p[i], 2);
     o[2 * n] = 0;
     put_str(out, o, 2 * n);
 }
@@ -371,7 +403,7 @@ static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
-static void put2(char *o, unsigned v) { o[0] = (char)('0' + v / 10 % 10); o[1] = (char)('0' + v % 10); }
+static void put2(char *o, unsigned v) { memcpy(o, digits2 + 2 * (v % 100), 2); }
 
 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ" (microseconds, as evtx_dump renders) */
 static size_t fmt_time(char *o, int64_t y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, unsigned us) {
@@ -429,11 +461,7 @@ static size_t fmt_guid(char *o, const uint8_t *g) {
     o[0] = '{';
     o[9] = o[14] = o[19] = o[24] = '-';
     o[37] = '}';
-    for (int i = 0; i < 16; i++) {
-        uint8_t b = g[order[i]];
-        o[at[i]] = hexu[b >> 4];
-        o[at[i] + 1] = hexu[b & 15];
-    }
+    for (int i = 0; i < 16; i++) memcpy(o + at[i], hex2u + 2 * g[order[i]], 2);
     return 38;
 }
 
