@@ -79,7 +79,13 @@ static bool as_num(const sh_value *v, sh_value *out) {
 static bool as_int(const sh_value *v, int64_t *out) {
     sh_value n;
     if (!as_num(v, &n)) return false;
-    *out = n.type == SH_INT ? n.i : (int64_t)n.f;
+    if (n.type == SH_INT) {
+        *out = n.i;
+        return true;
+    }
+    /* past int64 (substr(x, 1e30)): the nearest end; NaN is no integer */
+    if (n.f != n.f) return false;
+    *out = n.f >= 9.2e18 ? INT64_MAX : n.f <= -9.2e18 ? INT64_MIN : (int64_t)n.f;
     return true;
 }
 
@@ -151,7 +157,7 @@ static bool substr_value(sh_eval *ev, const sh_value *v, int64_t st, bool haslen
     int64_t from = st > 0 ? st - 1 : st < 0 ? chars + st : 0;
     if (from < 0) from = 0;
     if (from > chars) from = chars;
-    int64_t to = haslen ? from + (len < 0 ? 0 : len) : chars;
+    int64_t to = !haslen ? chars : len < 0 ? from : len > chars - from ? chars : from + len;
     if (to > chars) to = chars;
     size_t b0 = sh_cp_offset(v->s, v->len, (size_t)from), b1 = sh_cp_offset(v->s, v->len, (size_t)to);
     *r = sh_mk_str(ev, v->s + b0, b1 > b0 ? b1 - b0 : 0);

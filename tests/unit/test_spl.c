@@ -128,6 +128,10 @@ TEST(functions) {
     ROWS("EventCode=11 | eval a=lower(\"ÀB\"), b=upper(\"ab\"), c=len(\"héllo\"), d=substr(\"abcdef\", 2, 3), e=substr(\"abcdef\", -2), "
          "f=replace(\"a1b22\", \"(\\\\d+)\", \"<\\\\1>\"), g=trim(\"  x \"), h=ltrim(\"xxy\", \"x\"), i=rtrim(\"yxx\", \"x\") | table a b c d e f g h i",
          "{\"a\":\"àb\",\"b\":\"AB\",\"c\":5,\"d\":\"bcd\",\"e\":\"ef\",\"f\":\"a<1>b<22>\",\"g\":\"x\",\"h\":\"y\",\"i\":\"y\"}\n");
+    /* positions past int64, as numbers or as text (found by fuzz_spl: UBSan) */
+    ROWS("EventCode=11 | eval a=substr(\"abcdef\", 777777777777777777777777777773, 3), b=substr(\"abcdef\", 2, 9223372036854775807), "
+         "c=substr(\"abcdef\", -1e30, 2), d=substr(\"abcdef\", 2, 1e30) | table a b c d",
+         "{\"a\":\"\",\"b\":\"bcdef\",\"c\":\"ab\",\"d\":\"bcdef\"}\n");
     ROWS("EventCode=11 | eval m=split(\"a;b;c\", \";\"), n=mvcount(m), o=mvindex(m, 1), p=mvindex(m, -2, -1), q=mvjoin(m, \"+\"), "
          "r=mvappend(\"x\", m), s=mvdedup(split(\"a,a,b\", \",\")) | table m n o p q r s",
          "{\"m\":[\"a\",\"b\",\"c\"],\"n\":3,\"o\":\"b\",\"p\":[\"b\",\"c\"],\"q\":\"a+b+c\",\"r\":[\"x\",\"a\",\"b\",\"c\"],\"s\":[\"a\",\"b\"]}\n");
