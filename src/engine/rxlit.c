@@ -13,7 +13,10 @@
  * literal parts and keeps the best requirement seen (the one whose shortest
  * string is longest); an alternation unites its branches' sets, and has
  * none if one branch has none. A prefix of a required string is required
- * too, so strings past the length cap are cut (at a character boundary). */
+ * too, so strings past the length cap are cut (at a character boundary).
+ * A cut string stands for a prefix of the real text: nothing is appended to
+ * it (the cut may fall short of the cap, and what follows in the pattern
+ * does not follow it in the text). */
 #include <string.h>
 
 #include "engine/ir.h"
@@ -25,6 +28,7 @@
 typedef struct lstr {
     char s[RX_MAXL];
     uint8_t len;
+    bool cut;           /* a prefix of the text: nothing may be appended */
 } lstr;
 
 typedef struct lset {
@@ -50,6 +54,7 @@ static void set_empty_string(lset *s) {
     s->known = true;
     s->n = 1;
     s->v[0].len = 0;
+    s->v[0].cut = false;
 }
 
 static void set_unknown(lset *s) {
@@ -65,19 +70,26 @@ static uint8_t cut(const char *s, size_t len, size_t max) {
     return (uint8_t)k;
 }
 
-static bool set_has(const lset *s, const char *t, size_t len) {
+static lstr *set_find(lset *s, const char *t, size_t len) {
     for (unsigned i = 0; i < s->n; i++)
-        if (s->v[i].len == len && memcmp(s->v[i].s, t, len) == 0) return true;
-    return false;
+        if (s->v[i].len == len && memcmp(s->v[i].s, t, len) == 0) return &s->v[i];
+    return NULL;
 }
 
-/* adds t (cut to the cap); false when the set is full */
-static bool set_add(lset *s, const char *t, size_t len) {
+/* adds t (cut to the cap; was_cut: t itself is already a cut prefix);
+ * false when the set is full. A string both whole and cut is kept cut. */
+static bool set_add(lset *s, const char *t, size_t len, bool was_cut) {
     uint8_t l = cut(t, len, RX_MAXL);
-    if (set_has(s, t, l)) return true;
+    bool c = was_cut || l < len;
+    lstr *have = set_find(s, t, l);
+    if (have) {
+        have->cut |= c;
+        return true;
+    }
     if (s->n == RX_MAXS) return false;
     memcpy(s->v[s->n].s, t, l);
     s->v[s->n].len = l;
+    s->v[s->n].cut = c;
     s->n++;
     return true;
 }
@@ -102,9 +114,11 @@ static bool product(lset *out, const lset *a, const lset *b) {
     for (unsigned i = 0; i < a->n; i++)
         for (unsigned j = 0; j < b->n; j++) {
             char t[2 * RX_MAXL];
+            /* a cut string ends what is known of the text */
+            size_t bl = a->v[i].cut ? 0 : b->v[j].len;
             memcpy(t, a->v[i].s, a->v[i].len);
-            memcpy(t + a->v[i].len, b->v[j].s, b->v[j].len);
-            if (!set_add(&r, t, (size_t)a->v[i].len + b->v[j].len)) return false;
+            memcpy(t + a->v[i].len, b->v[j].s, bl);
+            if (!set_add(&r, t, (size_t)a->v[i].len + bl, a->v[i].cut || b->v[j].cut)) return false;
         }
     *out = r;
     return true;
@@ -113,7 +127,7 @@ static bool product(lset *out, const lset *a, const lset *b) {
 /* union into out; false when too many */
 static bool unite(lset *out, const lset *a) {
     for (unsigned i = 0; i < a->n; i++)
-        if (!set_add(out, a->v[i].s, a->v[i].len)) return false;
+        if (!set_add(out, a->v[i].s, a->v[i].len, a->v[i].cut)) return false;
     return true;
 }
 
@@ -121,7 +135,7 @@ static void lit_char(rinfo *r, const char *s, size_t len) {
     set_unknown(&r->need);
     r->exact.known = true;
     r->exact.n = 0;
-    set_add(&r->exact, s, len);
+    set_add(&r->exact, s, len, false);
     r->need = r->exact;
 }
 
@@ -180,7 +194,7 @@ static void p_escape(rp *x, rinfo *r) {
          * the text exact only when none follows */
         r->exact.known = true;
         r->exact.n = 0;
-        set_add(&r->exact, (const char *)x->p + s, e - s);
+        set_add(&r->exact, (const char *)x->p + s, e - s, false);
         r->need = r->exact;
         if (x->i < x->n && strchr("*+?{", x->p[x->i])) x->bail = true;
         return;
@@ -396,7 +410,7 @@ static void p_piece(rp *x, rinfo *r) {
         if (max == 1 && r->exact.known) {
             lset e = r->exact;
             char none = 0;
-            if (!set_add(&e, &none, 0)) set_unknown(&e);
+            if (!set_add(&e, &none, 0, false)) set_unknown(&e);
             r->exact = e;
         } else {
             set_unknown(&r->exact);
@@ -502,7 +516,7 @@ bool sh_regex_needs(const char *pat, size_t len, bool caseless, bool extended, s
                 k = e + 1;
             }
             if (!bl) return false;
-            if (!set_add(&t, s + bs, bl)) return false;
+            if (!set_add(&t, s + bs, bl, false)) return false;
         }
         need = t;
     }

@@ -88,11 +88,26 @@ TEST(caseless) {
     CHECK_STR(L("sks", true), "-");
 }
 
+TEST(cut_strings) {
+    /* 63 ASCII bytes and a two-byte character: the cap cuts before the
+     * character, and nothing after it may be appended to the cut string */
+    char p[128], want[64];
+    memset(p, 'a', 63);
+    memset(want, 'a', 63);
+    want[63] = 0;
+    memcpy(p + 63, "\xc3\xa9" "b", sizeof "\xc3\xa9" "b");
+    CHECK_STR(L(p, false), want);
+    /* the same through a group and a quantifier */
+    memcpy(p + 63, "\xc3\xa9" "(b|c){2}", sizeof "\xc3\xa9" "(b|c){2}");
+    CHECK_STR(L(p, false), want);
+}
+
 int main(void) {
     RUN(plain_text);
     RUN(alternatives);
     RUN(best_part);
     RUN(none);
     RUN(caseless);
+    RUN(cut_strings);
     TEST_MAIN_END();
 }
