@@ -151,6 +151,27 @@ static void zero_width(rinfo *r) {
 
 static void p_alt(rp *x, rinfo *out);
 
+/* skips what PCRE2 drops before it reads the pattern's items: a \E with
+ * no \Q, an empty \Q\E and a (?#...) comment. A quantifier after them
+ * applies to the item before them. */
+static void skip_ignored(rp *x) {
+    for (;;) {
+        const unsigned char *p = x->p + x->i;
+        size_t left = x->n - x->i;
+        if (left >= 2 && p[0] == '\\' && p[1] == 'E') {
+            x->i += 2;
+        } else if (left >= 4 && p[0] == '\\' && p[1] == 'Q' && p[2] == '\\' && p[3] == 'E') {
+            x->i += 4;
+        } else if (left >= 3 && p[0] == '(' && p[1] == '?' && p[2] == '#') {
+            const unsigned char *e = memchr(p + 3, ')', left - 3);
+            if (!e) return;     /* unterminated: p_group gives up on it */
+            x->i += (size_t)(e - p) + 1;
+        } else {
+            return;
+        }
+    }
+}
+
 static int hexval(int c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -196,6 +217,7 @@ static void p_escape(rp *x, rinfo *r) {
         r->exact.n = 0;
         set_add(&r->exact, (const char *)x->p + s, e - s, false);
         r->need = r->exact;
+        skip_ignored(x);
         if (x->i < x->n && strchr("*+?{", x->p[x->i])) x->bail = true;
         return;
     }
@@ -393,7 +415,9 @@ static void p_piece(rp *x, rinfo *r) {
         break;
     }
     }
-    if (x->bail || x->i >= x->n) return;
+    if (x->bail) return;
+    skip_ignored(x);
+    if (x->i >= x->n) return;
     long min, max;
     c = x->p[x->i];
     if (c == '*') min = 0, max = -1, x->i++;
@@ -404,6 +428,7 @@ static void p_piece(rp *x, rinfo *r) {
     } else {
         return;
     }
+    skip_ignored(x);
     if (x->i < x->n && (x->p[x->i] == '+' || x->p[x->i] == '?')) x->i++;   /* possessive, lazy */
     if (min == 0) {
         /* may match nothing */

@@ -88,6 +88,18 @@ TEST(caseless) {
     CHECK_STR(L("sks", true), "-");
 }
 
+TEST(ignored_items) {
+    /* PCRE2 drops \E without \Q, an empty \Q\E and (?#...) before it
+     * reads quantifiers: one after them applies to the item before */
+    CHECK_STR(L("ab(?#x)*c", false), "a");
+    CHECK_STR(L("a\\E?bc", false), "abc|bc");
+    CHECK_STR(L("ab\\Q\\E{2}c", false), "abbc");
+    CHECK_STR(L("a\\E*", false), "-");
+    CHECK_STR(L("a\\Q\\E*", false), "-");
+    CHECK_STR(L("\\Qab\\E\\E*", false), "-");
+    CHECK_STR(L("a*\\E+bc", false), "bc");
+}
+
 TEST(cut_strings) {
     /* 63 ASCII bytes and a two-byte character: the cap cuts before the
      * character, and nothing after it may be appended to the cut string */
@@ -108,6 +120,7 @@ int main(void) {
     RUN(best_part);
     RUN(none);
     RUN(caseless);
+    RUN(ignored_items);
     RUN(cut_strings);
     TEST_MAIN_END();
 }
