@@ -280,22 +280,37 @@ static void p_class(rp *x, rinfo *r) {
         unsigned char c = x->p[x->i];
         if (c == ']' && x->i > first) { x->i++; break; }
         if (c == '[' && x->i + 1 < x->n && (x->p[x->i + 1] == ':' || x->p[x->i + 1] == '.' || x->p[x->i + 1] == '=')) {
-            /* [:alpha:] */
+            /* [:alpha:], when PCRE2 takes it for one: its terminator and ']'
+             * come before any ']' or a new '[' with the same terminator
+             * (\] and \\ skipped); otherwise the '[' is an ordinary member */
             unsigned char k = x->p[x->i + 1];
-            size_t j = x->i + 2;
-            while (j + 1 < x->n && !(x->p[j] == k && x->p[j + 1] == ']')) j++;
-            if (j + 1 >= x->n) { x->bail = true; return; }
-            x->i = j + 2;
-            simple = false;
-            count++;
-            continue;
+            size_t j = x->i + 2, end = 0;
+            for (; j + 1 < x->n; j++) {
+                if (x->p[j] == '\\' && (x->p[j + 1] == ']' || x->p[j + 1] == '\\')) j++;
+                else if ((x->p[j] == '[' && x->p[j + 1] == k) || x->p[j] == ']') break;
+                else if (x->p[j] == k && x->p[j + 1] == ']') { end = j + 2; break; }
+            }
+            if (end) {
+                x->i = end;
+                simple = false;
+                count++;
+                continue;
+            }
         }
         if (c == '\\') {
             if (x->i + 1 >= x->n) { x->bail = true; return; }
             unsigned char d = x->p[x->i + 1];
             x->i += 2;
+            /* \Q..\E may quote a ']', and \E or \Q\E at the start leave a
+             * ']' after them a member: not followed here */
+            if (d == 'Q' || d == 'E') { x->bail = true; return; }
             if ((d >= 'a' && d <= 'z') || (d >= 'A' && d <= 'Z') || (d >= '0' && d <= '9') || d >= 0x80) {
                 simple = false;
+                if (d == 'c') {
+                    /* \cX: X is part of the escape, whatever it is */
+                    if (x->i >= x->n) { x->bail = true; return; }
+                    x->i++;
+                }
                 if ((d == 'p' || d == 'P' || d == 'x' || d == 'o') && x->i < x->n && x->p[x->i] == '{') {
                     while (x->i < x->n && x->p[x->i] != '}') x->i++;
                     if (x->i == x->n) { x->bail = true; return; }

@@ -100,6 +100,18 @@ TEST(ignored_items) {
     CHECK_STR(L("a*\\E+bc", false), "bc");
 }
 
+TEST(classes) {
+    /* \Q..\E can quote the ']'; \E at the start leaves the ']' a member */
+    CHECK_STR(L("[\\Q]\\Ea]x", false), "-");
+    CHECK_STR(L("[\\E]a]", false), "-");
+    /* \cX takes the X, even a ']' */
+    CHECK_STR(L("[\\c]x]y", false), "y");
+    /* "[:" is a POSIX class only when ":]" comes before any ']' */
+    CHECK_STR(L("[[:]x:]a]q", false), "x:]a]q");
+    CHECK_STR(L("[[:alpha:]x]yz", false), "yz");
+    CHECK_STR(L("a[[]b", false), "a[b");
+}
+
 TEST(cut_strings) {
     /* 63 ASCII bytes and a two-byte character: the cap cuts before the
      * character, and nothing after it may be appended to the cut string */
@@ -121,6 +133,7 @@ int main(void) {
     RUN(none);
     RUN(caseless);
     RUN(ignored_items);
+    RUN(classes);
     RUN(cut_strings);
     TEST_MAIN_END();
 }
