@@ -350,8 +350,9 @@ static void p_group(rp *x, rinfo *r) {
             x->i += 2;
             look = true;
         } else if (c == '<' || c == '\'' || (c == 'P' && x->i + 1 < x->n && x->p[x->i + 1] == '<')) {
-            /* a named group */
+            /* a named group: (?<name> (?'name' (?P<name> */
             unsigned char close = c == '\'' ? '\'' : '>';
+            x->i++;
             while (x->i < x->n && x->p[x->i] != close) x->i++;
             if (x->i == x->n) { x->bail = true; return; }
             x->i++;

@@ -112,6 +112,11 @@ TEST(classes) {
     CHECK_STR(L("a[[]b", false), "a[b");
 }
 
+TEST(named_groups) {
+    CHECK_STR(L("(?'n'abc)def", false), "abcdef");
+    CHECK_STR(L("(?P<n>abc)def", false), "abcdef");
+}
+
 TEST(cut_strings) {
     /* 63 ASCII bytes and a two-byte character: the cap cuts before the
      * character, and nothing after it may be appended to the cut string */
@@ -134,6 +139,7 @@ int main(void) {
     RUN(caseless);
     RUN(ignored_items);
     RUN(classes);
+    RUN(named_groups);
     RUN(cut_strings);
     TEST_MAIN_END();
 }
