@@ -350,11 +350,16 @@ static void p_group(rp *x, rinfo *r) {
             x->i += 2;
             look = true;
         } else if (c == '<' || c == '\'' || (c == 'P' && x->i + 1 < x->n && x->p[x->i + 1] == '<')) {
-            /* a named group: (?<name> (?'name' (?P<name> */
+            /* a named group: (?<name> (?'name' (?P<name>. Names are word
+             * characters; anything else is other syntax ((?<*...) is a
+             * non-atomic lookbehind) */
             unsigned char close = c == '\'' ? '\'' : '>';
-            x->i++;
-            while (x->i < x->n && x->p[x->i] != close) x->i++;
-            if (x->i == x->n) { x->bail = true; return; }
+            x->i += c == 'P' ? 2 : 1;
+            size_t name = x->i;
+            while (x->i < x->n && (x->p[x->i] == '_' || x->p[x->i] >= 0x80 || (x->p[x->i] >= '0' && x->p[x->i] <= '9') ||
+                                   ((x->p[x->i] | 0x20) >= 'a' && (x->p[x->i] | 0x20) <= 'z')))
+                x->i++;
+            if (x->i == name || x->i == x->n || x->p[x->i] != close) { x->bail = true; return; }
             x->i++;
         } else if (c == '#') {
             while (x->i < x->n && x->p[x->i] != ')') x->i++;

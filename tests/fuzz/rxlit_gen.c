@@ -135,12 +135,13 @@ static void gen_escape(buf *p, buf *s) {
 
 static void gen_group(buf *p, buf *s, int depth) {
     static const char *const opens[] = {"(", "(?:", "(?>", "(?|", "(?i:", "(?-i:", "(?<n>", "(?=", "(?!", "(?<=",
-                                        "(?<!", "(?s:", "(?P<m>", "(?'o'", "(?i)(?-i:", "(?#a)("};
+                                        "(?<!", "(?s:", "(?P<m>", "(?'o'", "(?i)(?-i:", "(?#a)(", "(?*", "(?<*",
+                                        "(*napla:", "(*atomic:", "(?<n_1>"};
     int k = (int)rnd(sizeof opens / sizeof opens[0]);
     if (depth > 3) k = 0;
     const char *o = opens[k];
     puts_(p, o);
-    bool look = strstr(o, "=") || strstr(o, "!");
+    bool look = strstr(o, "=") || strstr(o, "!") || strstr(o, "*") || strstr(o, "napla");
     buf tmp = {.n = 0};
     gen_alt(p, look ? &tmp : s, depth + 1);
     puts_(p, ")");

@@ -115,6 +115,10 @@ TEST(classes) {
 TEST(named_groups) {
     CHECK_STR(L("(?'n'abc)def", false), "abcdef");
     CHECK_STR(L("(?P<n>abc)def", false), "abcdef");
+    CHECK_STR(L("(?<n_1>abc)def", false), "abcdef");
+    /* a non-atomic lookbehind: its text is not part of the match */
+    CHECK_STR(L("(?<*a|b>c)d", false), "-");
+    CHECK_STR(L("(?*ab)c", false), "-");
 }
 
 TEST(cut_strings) {
