@@ -133,14 +133,16 @@ typedef struct sh_rxset {
     const char **pats;      /* their source text (in the pool) */
     uint32_t *lens;
     bool caseless;          /* compiled with PCRE2_CASELESS */
-    bool extended;          /* ... with PCRE2_EXTENDED */
+    bool extended;          /* ... with PCRE2_EXTENDED(_MORE) or PCRE2_LITERAL:
+                             * not read as rxlit.c reads patterns */
 } sh_rxset;
 
 /* Literals every match of regex pat must contain (rxlit.c): true with *n
  * strings (in a), one of which is in any text the regex matches; for a
- * caseless regex, runs whose case variants all fold back to them
- * (sh_utf8_lower). False when no such set is known (syntax not read there,
- * or a branch that may match nothing). */
+ * caseless regex (or one with (?i) anywhere), runs whose case variants all
+ * fold back to them, so the text must be folded (sh_utf8_lower) before it
+ * is searched. False when no such set is known (syntax not read there, or a
+ * branch that may match nothing). */
 bool sh_regex_needs(const char *pat, size_t len, bool caseless, bool extended, sh_arena *a, const char ***out,
                     uint32_t **lens, uint32_t *n);
 

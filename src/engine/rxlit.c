@@ -268,7 +268,6 @@ static void p_escape(rp *x, rinfo *r) {
 /* a character class, the '[' read: one literal when it lists a single
  * character, else any character */
 static void p_class(rp *x, rinfo *r) {
-    size_t start = x->i;
     bool neg = x->i < x->n && x->p[x->i] == '^';
     if (neg) x->i++;
     size_t first = x->i;
@@ -328,7 +327,6 @@ static void p_class(rp *x, rinfo *r) {
         count++;
         x->i++;
     }
-    (void)start;
     if (simple && count == 1) lit_char(r, &only, 1);
     else any_char(r);
 }

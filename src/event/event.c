@@ -147,11 +147,6 @@ sh_value *sh_event_value_slot_more(sh_event *e, sh_field *f) {
     return &f->vals[f->nvals];
 }
 
-void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v) {
-    *sh_event_value_slot_more(e, f) = *v;
-    f->nvals++;
-}
-
 static sh_field *field_named(sh_event *e, const char *name) {
     return sh_event_field_get_or_add(e, name, strlen(name), NULL);
 }

@@ -110,19 +110,9 @@ sh_event *sh_event_new_like(const sh_event *src, size_t bytes);
  * value arrays and texts are borrowed from e, which must outlive it; what
  * is added or changed on the copy goes to its own arena. */
 sh_event *sh_event_borrow_own(const sh_event *e);
-void sh_event_add_another_value(sh_event *e, sh_field *f, const sh_value *v);
-static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
-    if (f->nvals == 0) {            /* most fields hold one value, in place */
-        f->inl = *v;
-        f->vals = &f->inl;
-        f->nvals = 1;
-        return;
-    }
-    sh_event_add_another_value(e, f, v);
-}
 /* Where f's next value goes, for a reader to write it in place and then
- * count it (f->nvals++): f's inline slot for its first value, else the end
- * of its array, grown when full (out of line). */
+ * count it (f->nvals++): f's inline slot for its first value (most fields
+ * hold one), else the end of its array, grown when full (out of line). */
 sh_value *sh_event_value_slot_more(sh_event *e, sh_field *f);
 static inline sh_value *sh_event_value_slot(sh_event *e, sh_field *f) {
     if (f->nvals == 0) {
@@ -130,6 +120,10 @@ static inline sh_value *sh_event_value_slot(sh_event *e, sh_field *f) {
         return &f->inl;
     }
     return sh_event_value_slot_more(e, f);
+}
+static inline void sh_event_add_value(sh_event *e, sh_field *f, const sh_value *v) {
+    *sh_event_value_slot(e, f) = *v;
+    f->nvals++;
 }
 /* The byte for number id in one of the event's memo tables (cmemo,
  * lmemo): made zeroed with `size` entries on first use; NULL past its end. */

@@ -568,7 +568,8 @@ static inline bool conv_nothing(uint8_t t, uint32_t n) {
 }
 
 /* One scalar substitution value (not conv_nothing) as a typed event value at
- * out. */
+ * out: conv takes the common types, conv_rest the others and values too
+ * short for conv (their bytes). */
 static void conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t n, sh_value *out)
     __attribute__((noinline));
 
@@ -595,12 +596,7 @@ static void conv_rest(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint32_t 
     if (t == VT_BINARY) { mk_hexbytes(e, p, n, out); return; }
     switch (t) {
     case VT_INT8: mk_int(e, (int8_t)p[0], out); return;
-    case VT_UINT8: mk_int(e, p[0], out); return;
     case VT_INT16: if (n < 2) break; mk_int(e, (int16_t)rd16(p), out); return;
-    case VT_UINT16: if (n < 2) break; mk_int(e, rd16(p), out); return;
-    case VT_INT32: if (n < 4) break; mk_int(e, (int32_t)rd32(p), out); return;
-    case VT_UINT32: if (n < 4) break; mk_int(e, rd32(p), out); return;
-    case VT_INT64: if (n < 8) break; mk_int(e, (int64_t)rd64(p), out); return;
     case VT_UINT64: if (n < 8) break; mk_uint(e, rd64(p), out); return;
     case VT_REAL32: {
         if (n < 4) break;
@@ -715,10 +711,9 @@ static uint32_t each_item(rd *r, sh_event *e, uint8_t t, const uint8_t *p, uint3
     } else {
         uint32_t w = fixed_width(b);
         if (!w) {
-            if (!conv_nothing(b, n)) conv(r, e, b, p, n, &v), add(r, e, ctx, &v), count++;
+            if (n && !conv_nothing(b, n)) conv(r, e, b, p, n, &v), add(r, e, ctx, &v), count++;
         } else {
-            for (uint32_t o = 0; o + w <= n; o += w)
-                if (!conv_nothing(b, w)) conv(r, e, b, p + o, w, &v), add(r, e, ctx, &v), count++;
+            for (uint32_t o = 0; o + w <= n; o += w) conv(r, e, b, p + o, w, &v), add(r, e, ctx, &v), count++;
         }
     }
     return count;

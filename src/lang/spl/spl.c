@@ -1084,7 +1084,6 @@ typedef struct nenv {
     const char *name[ENV_MAX];
     const sh_ir *expr[ENV_MAX];
     uint32_t n;
-    bool full;                  /* an eval past ENV_MAX: stop following */
 } nenv;
 
 /* the latest of the first `upto` evals that gave name, or -1 */
@@ -1241,12 +1240,11 @@ static sh_ir *pipe_nec(sh_irpool *pool, const spl_pipe *p, nenv *env, int depth)
         } else if (c->kind == C_WHERE) {
             x = expr_nec(pool, env, c->expr, 0);
         } else if (c->kind == C_EVAL) {
-            for (uint32_t k = 0; k < c->n && !env->full; k++) {
-                if (env->n == ENV_MAX) { env->full = true; break; }
+            if (c->n > ENV_MAX - env->n) break;    /* more evals than followed */
+            for (uint32_t k = 0; k < c->n; k++) {
                 env->name[env->n] = c->names[k];
                 env->expr[env->n++] = c->exprs[k];
             }
-            if (env->full) break;
         } else {
             /* table, rename, stats, append ...: rows are no longer the event's */
             break;
