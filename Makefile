@@ -17,7 +17,7 @@ GEN_SRC := $(BUILD)/gen/fieldmap_data.c $(BUILD)/gen/sigma_data.c
 LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRC)) $(BUILD)/obj/gen/fieldmap_data.o $(BUILD)/obj/gen/sigma_data.o
 CLI_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
-TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TEST_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC)) $(BUILD)/tests/test_rxlit_gen
 DEPS    := $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 .PHONY: all test unit clean fuzz bench deps demo
@@ -69,6 +69,12 @@ $(BUILD)/gen/sigma_data.c: data/sigma_logsource.tsv data/sigma_fields.tsv
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libshrike.a tests/unit/test.h tests/unit/test_events.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libshrike.a $(LIBS) $(shell pkg-config --libs jansson 2>/dev/null)
+
+# the grammar-driven differential check of regex literals against PCRE2
+# (100,000 patterns from a fixed seed; more with arguments, see its header)
+$(BUILD)/tests/test_rxlit_gen: tests/fuzz/rxlit_gen.c $(BUILD)/libshrike.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libshrike.a $(LIBS)
 
 unit: $(TEST_BIN)
 

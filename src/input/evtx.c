@@ -366,6 +366,21 @@ static void mk_hex(sh_event *e, uint64_t u, sh_value *out) {
     put_str(out, o, nd + 2);
 }
 
+#ifdef __SSE2__
+/* The upper-case hex digits of the 16 bytes of v, two a byte, high nibble
+ * first: 32 characters at o. */
+static inline __attribute__((always_inline)) void hex16(__m128i v, char *o) {
+    const __m128i f = _mm_set1_epi8(15), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'), step = _mm_set1_epi8(7);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), f), lo = _mm_and_si128(v, f);
+    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+    /* a nibble past 9 is a letter: '0' + n + ('A' - '0' - 10) */
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), step));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), step));
+    _mm_storeu_si128((__m128i *)(void *)o, a);
+    _mm_storeu_si128((__m128i *)(void *)(o + 16), b);
+}
+#endif
+
 static void mk_float(sh_event *e, double d, bool single, sh_value *out) {
     if (!isfinite(d)) {
         /* not a JSON number: keep it as text */
@@ -385,7 +400,11 @@ static void mk_float(sh_event *e, double d, bool single, sh_value *out) {
 
 static void mk_hexbytes(sh_event *e, const uint8_t *p, size_t n, sh_value *out) {
     char *o = sh_arena_alloc(&e->arena, 2 * n + 1);
-    for (size_t i = 0; i < n; i++) memcpy(o + 2 * i, hex2u + 2 * p[i], 2);
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i + 16 <= n; i += 16) hex16(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), o + 2 * i);
+#endif
+    for (; i < n; i++) memcpy(o + 2 * i, hex2u + 2 * p[i], 2);
     o[2 * n] = 0;
     put_str(out, o, 2 * n);
 }
@@ -456,12 +475,26 @@ static int64_t filetime_ns(uint64_t ft) {
 
 /* {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}: 38 characters at o */
 static size_t fmt_guid(char *o, const uint8_t *g) {
-    static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-    static const uint8_t at[16] = {1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35};
     o[0] = '{';
     o[9] = o[14] = o[19] = o[24] = '-';
     o[37] = '}';
+#ifdef __SSE2__
+    /* the first three parts are little-endian numbers, the rest bytes */
+    uint64_t x = rd64(g);
+    x = __builtin_bswap32((uint32_t)x) | (uint64_t)__builtin_bswap16((uint16_t)(x >> 32)) << 32 |
+        (uint64_t)__builtin_bswap16((uint16_t)(x >> 48)) << 48;
+    char d[32];
+    hex16(_mm_set_epi64x((long long)rd64(g + 8), (long long)x), d);
+    memcpy(o + 1, d, 8);
+    memcpy(o + 10, d + 8, 4);
+    memcpy(o + 15, d + 12, 4);
+    memcpy(o + 20, d + 16, 4);
+    memcpy(o + 25, d + 20, 12);
+#else
+    static const uint8_t order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const uint8_t at[16] = {1, 3, 5, 7, 10, 12, 15, 17, 20, 22, 25, 27, 29, 31, 33, 35};
     for (int i = 0; i < 16; i++) memcpy(o + at[i], hex2u + 2 * g[order[i]], 2);
+#endif
     return 38;
 }
 
@@ -502,8 +535,16 @@ static void conv_reserve(rd *r, size_t n) {
 static size_t ascii16(const uint8_t *p, size_t n, char *o) {
     size_t i = 0;
 #ifdef __SSE2__
-    /* 8 units a step: all below 0x80 and none NUL, then packed to bytes */
+    /* 16 units a step, then 8: all below 0x80 and none NUL, then packed to bytes */
     const __m128i hi = _mm_set1_epi16((short)0xff80), zero = _mm_setzero_si128();
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i + 16));
+        __m128i ascii = _mm_cmpeq_epi16(_mm_and_si128(_mm_or_si128(v, w), hi), zero);
+        __m128i nul = _mm_or_si128(_mm_cmpeq_epi16(v, zero), _mm_cmpeq_epi16(w, zero));
+        if (_mm_movemask_epi8(_mm_andnot_si128(nul, ascii)) != 0xffff) break;
+        _mm_storeu_si128((__m128i *)(void *)(o + i), _mm_packus_epi16(v, w));
+    }
     for (; i + 8 <= n; i += 8) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
         __m128i ascii = _mm_cmpeq_epi16(_mm_and_si128(v, hi), zero);
@@ -1813,10 +1854,14 @@ static inline void add_value(sh_field *f, sh_value *v, uint8_t flags) {
     f->nvals++;
 }
 
-static sh_field *op_field(sh_event *e, const op *o) {
+/* the op's field; inline where most values go (one substitution, an
+ * interned name), a call elsewhere */
+static inline __attribute__((always_inline)) sh_field *op_field_inline(sh_event *e, const op *o) {
     if (o->interned) return sh_event_field_get_or_add_interned(e, o->name, o->nlen, o->hash);
     return sh_event_field_get_or_add(e, o->name, o->nlen, NULL);
 }
+
+static sh_field *op_field(sh_event *e, const op *o) { return op_field_inline(e, o); }
 
 /* The op has no value: an empty <Data/> still gives "", an element made of
  * optional substitutions only is not there at all. */
@@ -1900,7 +1945,7 @@ static bool exec_plan(rd *r, sh_event *e, const plan *p, uint32_t vb, uint32_t n
                 absent(e, o, NULL);
                 continue;
             }
-            sh_field *f = op_field(e, o);
+            sh_field *f = op_field_inline(e, o);
             sh_value *sv = sh_event_value_slot(e, f);
             conv(r, e, v.type, v.p, v.size, sv);
             add_value(f, sv, o->flags);

@@ -7,12 +7,10 @@
  * When a subject matches, its lower-cased form must contain one of the
  * literals lower-cased (and the subject itself one of the literals, for a
  * case-sensitive pattern without inline options); a miss prints the pattern and subject and exits 1.
- * Not a libFuzzer target (build.sh skips it); build and run with e.g.
- *   make -s build/libshrike.a
- *   cc -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -Isrc -Iinclude \
- *      tests/fuzz/rxlit_gen.c build/libshrike.a -lpcre2-8 -lyaml -lexpat -lhs -lz -lm -lpthread \
- *      -o build/rxlit_gen
- *   build/rxlit_gen [iterations] [seed] */
+ * Not a libFuzzer target (build.sh skips it): `make unit` builds it as
+ * build/tests/test_rxlit_gen, which the test suite runs with its defaults
+ * (100,000 patterns from a fixed seed, in both trees); for a longer campaign
+ *   build/tests/test_rxlit_gen [iterations] [seed] */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
