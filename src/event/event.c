@@ -9,11 +9,32 @@
 
 #include "input/json.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 /* The event itself, its field list and its index live in its arena: an
  * event is one allocation (more only when it outgrows its first block), so
  * building one on a reading thread and freeing it on another costs one free. */
 #define FIRST_FIELDS 48
 #define FIRST_INDEX 128
+
+/* Zeroes e with plain 16-byte stores: a memset of its size compiles to
+ * `rep stos`, whose start-up cost is most of making an event. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns")))   /* keeps the loop a loop */
+#endif
+static void clear_event(sh_event *e) {
+#ifdef __SSE2__
+    __m128i z = _mm_setzero_si128();
+    char *p = (char *)e;
+    size_t i = 0;
+    for (; i + 16 <= sizeof *e; i += 16) _mm_storeu_si128((__m128i *)(void *)(p + i), z);
+    memset(p + i, 0, sizeof *e - i);   /* under 16 bytes: plain moves */
+#else
+    memset(e, 0, sizeof *e);
+#endif
+}
 
 sh_event *sh_event_new_sized(size_t bytes) {
     sh_arena a;
@@ -21,7 +42,7 @@ sh_event *sh_event_new_sized(size_t bytes) {
     sh_arena_reserve(&a, sizeof(sh_event) + FIRST_FIELDS * sizeof(sh_field *) + FIRST_INDEX * sizeof(uint32_t) +
                              64 + bytes);
     sh_event *e = sh_arena_alloc(&a, sizeof *e);
-    memset(e, 0, sizeof *e);
+    clear_event(e);
     e->refs = 1;
     e->ts = SH_TS_NONE;
     e->arena = a;
