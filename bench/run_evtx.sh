@@ -18,6 +18,8 @@
 #                                         # (about 60 records a chunk, as a busy machine's logs)
 #                                         # and samples/security.evtx, sysmon.evtx, 4 times over
 #                                         # (bench/make_big_evtx.py): the chunks of one file
+#   LOG=sysmon DENSE=400 bench/run_evtx.sh  # one log type alone, DENSE times over: security,
+#                                         # sysmon, capi2 or application (the four logs above)
 #
 # Rows are interleaved round by round so drift in machine load hits them alike; every timed
 # command writes to /dev/null. Wall time is $EPOCHREALTIME around each command; peak RSS
@@ -41,6 +43,7 @@ SKIP_BUILD=${SKIP_BUILD:-0}
 ONLY=${ONLY:-evtxexport dump-j1 dump scan-j1 scan parse}
 BIG=${BIG:-0}
 DENSE=${DENSE:-0}
+LOG=${LOG:-}
 OUT=${OUT:-bench/out}
 
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
@@ -56,9 +59,18 @@ mkdir -p "$OUT"
 if [ "$DENSE" != 0 ]; then
     command -v python3 >/dev/null || die "DENSE needs python3"
     s=../shared/data/evtx/samples
-    python3 bench/make_big_evtx.py "$tmp/dense.evtx" "$DENSE" "$s/security.evtx" "$s/sysmon.evtx" \
-        "$s/sample-with-irregular-bool-values.evtx" "$s/E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx" >/dev/null
-    DATA="4 full sample logs of ../shared/data/evtx/samples as one file, $DENSE times over"
+    logs=("$s/security.evtx" "$s/sysmon.evtx" "$s/sample-with-irregular-bool-values.evtx"
+          "$s/E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx")
+    case $LOG in
+        "") ;;
+        security) logs=("${logs[0]}") ;;
+        sysmon) logs=("${logs[1]}") ;;
+        application) logs=("${logs[2]}") ;;
+        capi2) logs=("${logs[3]}") ;;
+        *) die "LOG is security, sysmon, capi2 or application, not $LOG" ;;
+    esac
+    python3 bench/make_big_evtx.py "$tmp/dense.evtx" "$DENSE" "${logs[@]}" >/dev/null
+    DATA="${LOG:-4 full sample logs} of ../shared/data/evtx/samples as one file, $DENSE times over"
     files=("$tmp/dense.evtx")
 elif [ "$BIG" != 0 ]; then
     command -v python3 >/dev/null || die "BIG needs python3"
@@ -149,16 +161,15 @@ res="$OUT/evtx-results-$stamp.txt"
 {
     echo "EVTX benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -m)"
     echo "threads: dump and scan use the processors (-j $(nproc)); dump-j1 and scan-j1 one thread"
-    echo "data: $DATA: ${#files[@]} files, $bytes bytes; median of $RUNS runs"
+    echo "data: $DATA: ${#files[@]} files, $bytes bytes; median of $RUNS runs (best rec/s: the fastest run)"
     echo "shrike: $SHRIKE (built $(date -u -r "$SHRIKE" '+%Y-%m-%d %H:%M UTC'))"
-    printf '%-11s %9s %10s %12s %9s %9s\n' row seconds records records/s MB/s "RSS MB"
+    printf '%-11s %9s %10s %12s %9s %9s %12s\n' row seconds records records/s MB/s "RSS MB" "best rec/s"
     for row in $ONLY; do
-        med=$(sort -n "$tmp/$row.times" | awk '{t[NR]=$1; m[NR]=$2} END {i=int((NR+1)/2); print t[i], m[i]}')
-        secs=${med% *}
-        rss=${med#* }
+        med=$(sort -n "$tmp/$row.times" | awk '{t[NR]=$1; m[NR]=$2} END {i=int((NR+1)/2); print t[i], m[i], t[1]}')
+        read -r secs rss best <<<"$med"
         recs=$(records_of "$row")
-        awk -v r="$row" -v s="$secs" -v n="$recs" -v b="$bytes" -v m="$rss" \
-            'BEGIN {printf "%-11s %9.3f %10d %12.0f %9.1f %9.1f\n", r, s, n, n / s, b / s / 1e6, m / 1024}'
+        awk -v r="$row" -v s="$secs" -v n="$recs" -v b="$bytes" -v m="$rss" -v t="$best" \
+            'BEGIN {printf "%-11s %9.3f %10d %12.0f %9.1f %9.1f %12.0f\n", r, s, n, n / s, b / s / 1e6, m / 1024, n / t}'
     done
     echo "commands:"
     for row in $ONLY; do echo "  $row: $(cmd_of "$row") FILES..."; done
